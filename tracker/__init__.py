@@ -1,0 +1,88 @@
+"""Home Infusion Visit Tracker: the application factory."""
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import Config, ProductionConfig, config_from_env
+
+
+def create_app(config: type[Config] | None = None) -> Flask:
+    config = config or config_from_env()
+    if issubclass(config, ProductionConfig):
+        config.check()
+    app = Flask(__name__, template_folder="../templates", static_folder="../static",
+                instance_relative_config=True)
+    app.config.from_object(config)
+    if app.config.get("TRUST_PROXY_HOPS"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUST_PROXY_HOPS"],
+                                x_proto=app.config["TRUST_PROXY_HOPS"])
+
+    if app.config.get("FAST_PASSWORD_HASHING"):
+        from tracker.auth.passwords import use_fast_hashing_for_tests
+
+        use_fast_hashing_for_tests()
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from tracker.auth.services import load_user
+    from tracker.database import configure_engine_events
+    from tracker.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine_events(db.engine)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to see this page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(load_user)
+
+
+def register_blueprints(app: Flask) -> None:
+    from tracker.admin.routes import bp as admin_bp
+    from tracker.auth.routes import bp as auth_bp
+    from tracker.main.routes import bp as main_bp
+    from tracker.patients.routes import bp as patients_bp
+    from tracker.procedures.routes import bp as procedures_bp
+
+    for bp in (main_bp, auth_bp, admin_bp, patients_bp, procedures_bp):
+        app.register_blueprint(bp)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from tracker.auth.sessions import check_session_limits
+    from tracker.authz import enforce_declared_roles
+    from tracker.security import set_security_headers
+
+    app.before_request(check_session_limits)
+    app.before_request(enforce_declared_roles)
+    app.after_request(set_security_headers)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from tracker.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from tracker.templating import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from tracker.cli import register
+
+    register(app)

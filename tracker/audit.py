@@ -1,0 +1,35 @@
+"""Writing the audit trail. Services call record(); the service's commit stores it."""
+
+from flask import has_request_context
+from flask_login import current_user
+
+from tracker.extensions import client_ip, db
+from tracker.models import AuditEvent
+
+
+def record(
+    action: str,
+    *,
+    record_type: str | None = None,
+    record_id: object = None,
+    patient_id: int | None = None,
+    detail: dict | None = None,
+    user_id: int | None = None,
+) -> AuditEvent:
+    """Add an audit event to the current transaction.
+
+    `detail` names fields or facts (e.g. {"fields": ["phone"]}); it must never hold PHI values.
+    """
+    if user_id is None and has_request_context() and current_user.is_authenticated:
+        user_id = current_user.id
+    event = AuditEvent(
+        action=action,
+        record_type=record_type,
+        record_id=None if record_id is None else str(record_id),
+        patient_id=patient_id,
+        user_id=user_id,
+        ip_address=client_ip() if has_request_context() else None,
+        detail=detail,
+    )
+    db.session.add(event)
+    return event
