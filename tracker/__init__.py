@@ -51,12 +51,13 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from tracker.admin.routes import bp as admin_bp
+    from tracker.alerts.routes import bp as alerts_bp
     from tracker.auth.routes import bp as auth_bp
     from tracker.main.routes import bp as main_bp
     from tracker.patients.routes import bp as patients_bp
     from tracker.procedures.routes import bp as procedures_bp
 
-    for bp in (main_bp, auth_bp, admin_bp, patients_bp, procedures_bp):
+    for bp in (main_bp, auth_bp, admin_bp, patients_bp, procedures_bp, alerts_bp):
         app.register_blueprint(bp)
 
 

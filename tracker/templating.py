@@ -52,6 +52,7 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("main.home", "Home", ("nurse", "patient", "coordinator", "admin")),
     ("patients.index", "Patients", ("nurse", "coordinator", "admin")),
     ("procedures.record", "About the procedure", ("nurse", "patient", "coordinator", "admin")),
+    ("alerts.index", "Alerts", ("nurse", "coordinator", "admin")),
     ("admin.users", "Users", ("admin",)),
     ("admin.audit_log", "Audit log", ("coordinator", "admin")),
 ]

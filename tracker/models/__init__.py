@@ -3,5 +3,32 @@
 from tracker.models.audit import AuditEvent
 from tracker.models.people import CaseloadAssignment, Patient, Role, User
 from tracker.models.procedures import ProcedureRecord
+from tracker.models.visits import (
+    Addendum,
+    AdministrationInterruption,
+    Alert,
+    ApiToken,
+    Complication,
+    ComplicationAction,
+    IdempotencyKey,
+    LineCareEntry,
+    MedicationAdministration,
+    SafetyCheck,
+    SiteAssessment,
+    TeachingEntry,
+    TherapyOrder,
+    VascularAccess,
+    Visit,
+    VisitBillingLine,
+    VisitState,
+    VisitStep,
+    VitalSigns,
+)
 
-__all__ = ["AuditEvent", "CaseloadAssignment", "Patient", "ProcedureRecord", "Role", "User"]
+__all__ = [
+    "AdministrationInterruption", "Addendum", "Alert", "ApiToken", "AuditEvent",
+    "CaseloadAssignment", "Complication", "ComplicationAction", "IdempotencyKey",
+    "LineCareEntry", "MedicationAdministration", "Patient", "ProcedureRecord", "Role",
+    "SafetyCheck", "SiteAssessment", "TeachingEntry", "TherapyOrder", "User",
+    "VascularAccess", "Visit", "VisitBillingLine", "VisitState", "VisitStep", "VitalSigns",
+]
