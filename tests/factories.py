@@ -1,11 +1,13 @@
 """Small factories: each call makes a valid, committed row with synthetic values."""
 
 import itertools
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from tracker.auth import services as auth_services
 from tracker.extensions import db
-from tracker.models import CaseloadAssignment, Patient, User
+from tracker.models import CaseloadAssignment, Patient, TherapyOrder, User, Visit
+from tracker.procedures.services import current_record
+from tracker.timeutil import utcnow
 
 _seq = itertools.count(1)
 
@@ -53,3 +55,31 @@ class Factory:
     def assign(self, nurse: User, patient: Patient) -> None:
         db.session.add(CaseloadAssignment(nurse_id=nurse.id, patient_id=patient.id))
         db.session.commit()
+
+    def order(self, patient: Patient | None = None, **overrides) -> TherapyOrder:
+        patient = patient or self.patient()
+        values = dict(patient_id=patient.id, medication="Ceftriaxone", dose=2.0, dose_unit="g",
+                      route="IV", rate_ml_per_hour=100.0, infusion_minutes=30,
+                      frequency="Once daily", start_date=date(2026, 1, 1), end_date=None,
+                      prescriber="Dr Test Prescriber", indication="Synthetic test indication")
+        values.update(overrides)
+        order = TherapyOrder(**values)
+        db.session.add(order)
+        db.session.commit()
+        return order
+
+    def visit(self, nurse: User | None = None, patient: Patient | None = None,
+              planned_start: datetime | None = None, **overrides) -> Visit:
+        """A scheduled visit inserted directly (no services, no signals)."""
+        patient = patient or self.patient()
+        nurse = nurse or self.nurse()
+        order = overrides.pop("order", None) or self.order(patient)
+        values = dict(patient_id=patient.id, nurse_id=nurse.id, order_id=order.id,
+                      procedure_record_id=current_record().id,
+                      planned_start=planned_start or utcnow() + timedelta(hours=1),
+                      planned_minutes=120, state="scheduled")
+        values.update(overrides)
+        visit = Visit(**values)
+        db.session.add(visit)
+        db.session.commit()
+        return visit

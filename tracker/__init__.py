@@ -56,8 +56,10 @@ def register_blueprints(app: Flask) -> None:
     from tracker.main.routes import bp as main_bp
     from tracker.patients.routes import bp as patients_bp
     from tracker.procedures.routes import bp as procedures_bp
+    from tracker.visits import clinical_routes, routes  # noqa: F401  (they register on bp)
+    from tracker.visits.blueprint import bp as visits_bp
 
-    for bp in (main_bp, auth_bp, admin_bp, patients_bp, procedures_bp, alerts_bp):
+    for bp in (main_bp, auth_bp, admin_bp, patients_bp, procedures_bp, alerts_bp, visits_bp):
         app.register_blueprint(bp)
 
 
