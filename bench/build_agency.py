@@ -201,8 +201,9 @@ class Agency:
                 onset_at=check_in + timedelta(minutes=40), description="Synthetic", outcome="Resolved"))
             children[ComplicationAction].append(dict(complication_id=cid, action="infusion_stopped",
                                                      taken_at=check_in + timedelta(minutes=41)))
-            children[Alert].append(dict(kind="complication", severity="warning", patient_id=visit["patient_id"],
-                                        visit_id=vid, nurse_id=visit["nurse_id"], message="Complication",
+            children[Alert].append(dict(kind="complication", severity="warning",
+                                        patient_id=visit["patient_id"], visit_id=vid,
+                                        nurse_id=visit["nurse_id"], message="Complication",
                                         created_at=check_in + timedelta(minutes=41),
                                         acknowledged_at=check_in + timedelta(hours=1),
                                         acknowledged_by_id=1, acknowledgement_note="Reviewed"))
