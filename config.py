@@ -71,6 +71,9 @@ class Config:
     SCHEDULER_IN_PROCESS = _env_bool("SCHEDULER_IN_PROCESS", False)
     DISPATCH_INTERVAL_SECONDS = _env_int("DISPATCH_INTERVAL_SECONDS", 15)
 
+    # The benchmark reads X-Query-Count from every response when this is on.
+    SQL_QUERY_COUNT_HEADER = _env_bool("SQL_QUERY_COUNT_HEADER", False)
+
     PREFERRED_URL_SCHEME = "http"
     TESTING = False
     DEBUG = False

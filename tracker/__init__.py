@@ -27,6 +27,10 @@ def create_app(config: type[Config] | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    if app.config.get("SQL_QUERY_COUNT_HEADER"):
+        from tracker.instrumentation import count_queries
+
+        count_queries(app)
     return app
 
 
