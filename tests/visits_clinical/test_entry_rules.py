@@ -80,4 +80,4 @@ def test_every_entry_is_audited(visit, nurse):
         service(visit, nurse, values)
         events = db.session.scalars(select(AuditEvent).where(AuditEvent.id > last)).all()
         assert any(e.patient_id == visit.patient_id and e.detail.get("visit_id") == visit.id
-                   for e in events), service.__name__
+                   and e.user_id == nurse.id for e in events), service.__name__

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tracker import audit
 from tracker.alerts.services import raise_alert
 from tracker.clinical.site import (
     DEVICE_TYPES,
@@ -19,7 +18,7 @@ from tracker.clinical.site import (
 )
 from tracker.extensions import db
 from tracker.models import SiteAssessment, User, VascularAccess, Visit
-from tracker.visits.charting.common import Reader, begin, commit_entry
+from tracker.visits.charting.common import Reader, audit_entry, begin, commit_entry
 
 DEVICES = dict(DEVICE_TYPES)
 SIDES = {"left": "Left", "right": "Right", "n/a": "Not applicable"}
@@ -56,8 +55,7 @@ def record_access(visit: Visit, user: User, values: dict, client_id: str | None 
                          insertion_attempts=attempts, recorded_by_id=user.id)
     visit.vascular_accesses.append(row)
     db.session.flush()
-    audit.record("vascular_access_recorded", record_type="vascular_access", record_id=row.id,
-                 patient_id=visit.patient_id, detail={"visit_id": visit.id})
+    audit_entry("vascular_access_recorded", "vascular_access", row.id, visit, user)
     if too_many_attempts(attempts):
         raise_alert("insertion_attempts", "warning",
                     f"{attempts} insertion attempts by one nurse (the limit is "
@@ -111,8 +109,7 @@ def record_site_assessment(visit: Visit, user: User, values: dict,
                          vip_score=vip, note=note, recorded_by_id=user.id)
     visit.site_assessments.append(row)
     db.session.flush()
-    audit.record("site_assessment_recorded", record_type="site_assessment", record_id=row.id,
-                 patient_id=visit.patient_id, detail={"visit_id": visit.id})
+    audit_entry("site_assessment_recorded", "site_assessment", row.id, visit, user)
     return commit_entry(user, client_id, "record_site_assessment", row, SiteAssessment)
 
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import Forbidden
 
-from tracker import idempotency
+from tracker import audit, idempotency
 from tracker.extensions import db
 from tracker.models import User, Visit
 from tracker.timeutil import as_utc, local, utcnow
@@ -88,6 +88,14 @@ def begin(visit: Visit, user: User, client_id: str | None, operation: str, model
         return client_id, record
     check_may_chart(visit, user, action)
     return client_id, None
+
+
+def audit_entry(action: str, record_type: str, record_id: int, visit: Visit, user: User,
+                detail: dict | None = None) -> None:
+    """Audit one entry: names and kinds only, never the values typed (they are PHI)."""
+    audit.record(action, record_type=record_type, record_id=record_id,
+                 patient_id=visit.patient_id, user_id=user.id,
+                 detail={"visit_id": visit.id, **(detail or {})})
 
 
 def commit_entry(user: User, client_id: str | None, operation: str, record, model):

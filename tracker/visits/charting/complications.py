@@ -8,11 +8,10 @@ from dataclasses import dataclass
 
 from werkzeug.exceptions import NotFound
 
-from tracker import audit
 from tracker.alerts.services import raise_alert
 from tracker.extensions import db
 from tracker.models import Complication, ComplicationAction, User, Visit
-from tracker.visits.charting.common import Reader, begin, clock, commit_entry, earlier_than
+from tracker.visits.charting.common import Reader, audit_entry, begin, clock, commit_entry, earlier_than
 
 # Complications the procedure record does not list among its risks but a nurse meets.
 EXTRA_KINDS = {
@@ -105,9 +104,7 @@ def record_complication(visit: Visit, user: User, values: dict, client_id: str |
                        outcome=outcome, recorded_by_id=user.id)
     visit.complications.append(row)
     db.session.flush()
-    audit.record("complication_recorded", record_type="complication", record_id=row.id,
-                 patient_id=visit.patient_id,
-                 detail={"visit_id": visit.id, "kind": kind, "severity": severity})
+    audit_entry("complication_recorded", "complication", row.id, visit, user)
     raise_alert("complication", alert_severity(kind, severity),
                 f"{SEVERITIES[severity]} complication: {kind_label(row, kinds)}, began at "
                 f"{clock(onset_at, user.timezone)}.",
@@ -147,9 +144,7 @@ def add_complication_action(visit: Visit, user: User, values: dict,
     row = ComplicationAction(action=action, taken_at=taken_at, note=note)
     complication.actions.append(row)
     db.session.flush()
-    audit.record("complication_action_recorded", record_type="complication",
-                 record_id=complication.id, patient_id=visit.patient_id,
-                 detail={"visit_id": visit.id, "action": action})
+    audit_entry("complication_action_recorded", "complication", complication.id, visit, user)
     return commit_entry(user, client_id, "add_complication_action", row, ComplicationAction)
 
 
@@ -167,9 +162,7 @@ def record_complication_outcome(visit: Visit, user: User, values: dict,
     f.check()
 
     complication.outcome = outcome
-    audit.record("complication_outcome_recorded", record_type="complication",
-                 record_id=complication.id, patient_id=visit.patient_id,
-                 detail={"visit_id": visit.id})
+    audit_entry("complication_outcome_recorded", "complication", complication.id, visit, user)
     return commit_entry(user, client_id, "record_complication_outcome", complication,
                         Complication)
 

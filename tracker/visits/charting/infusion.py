@@ -15,12 +15,12 @@ from datetime import datetime
 
 from werkzeug.exceptions import NotFound
 
-from tracker import audit
 from tracker.extensions import db
 from tracker.models import AdministrationInterruption, MedicationAdministration, User, Visit
 from tracker.visits.charting.common import (
     FORM,
     Reader,
+    audit_entry,
     begin,
     clock,
     commit_entry,
@@ -100,11 +100,10 @@ def start_administration(visit: Visit, user: User, values: dict, client_id: str 
                                    stopped_at=stopped_at, recorded_by_id=user.id)
     visit.administrations.append(row)
     db.session.flush()
-    audit.record("administration_started", record_type="administration", record_id=row.id,
-                 patient_id=visit.patient_id,
-                 detail={"visit_id": visit.id, "order_id": order.id,
-                         "dose_differs_from_order": dose_differs(dose, unit, visit),
-                         "stopped": stopped_at is not None})
+    # The override of the order check is an auditable act of the nurse (no dose values).
+    audit_entry("administration_started", "administration", row.id, visit, user,
+                {"order_id": order.id,
+                 "dose_confirmed_different": dose_differs(dose, unit, visit)})
     return commit_entry(user, client_id, "start_administration", row,
                         MedicationAdministration)
 
@@ -164,8 +163,7 @@ def stop_administration(visit: Visit, user: User, values: dict, client_id: str |
     f.check()
 
     row.stopped_at = stopped_at
-    audit.record("administration_stopped", record_type="administration", record_id=row.id,
-                 patient_id=visit.patient_id, detail={"visit_id": visit.id})
+    audit_entry("administration_stopped", "administration", row.id, visit, user)
     return commit_entry(user, client_id, "stop_administration", row, MedicationAdministration)
 
 
@@ -196,8 +194,7 @@ def pause_administration(visit: Visit, user: User, values: dict, client_id: str 
     pause = AdministrationInterruption(paused_at=paused_at, reason=reason)
     row.interruptions.append(pause)
     db.session.flush()
-    audit.record("administration_paused", record_type="administration", record_id=row.id,
-                 patient_id=visit.patient_id, detail={"visit_id": visit.id})
+    audit_entry("administration_paused", "administration", row.id, visit, user)
     return commit_entry(user, client_id, "pause_administration", pause,
                         AdministrationInterruption)
 
@@ -223,8 +220,7 @@ def resume_administration(visit: Visit, user: User, values: dict, client_id: str
     f.check()
 
     pause.resumed_at = resumed_at
-    audit.record("administration_resumed", record_type="administration", record_id=row.id,
-                 patient_id=visit.patient_id, detail={"visit_id": visit.id})
+    audit_entry("administration_resumed", "administration", row.id, visit, user)
     return commit_entry(user, client_id, "resume_administration", pause,
                         AdministrationInterruption)
 

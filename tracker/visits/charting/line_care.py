@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from tracker import audit
 from tracker.extensions import db
 from tracker.models import LineCareEntry, TeachingEntry, User, Visit
-from tracker.visits.charting.common import Reader, begin, commit_entry
+from tracker.visits.charting.common import Reader, audit_entry, begin, commit_entry
 
 LINE_CARE_KINDS = {
     "flush": "Flush",
@@ -52,8 +51,7 @@ def record_line_care(visit: Visit, user: User, values: dict, client_id: str | No
 
     visit.line_care.append(row)
     db.session.flush()
-    audit.record("line_care_recorded", record_type="line_care", record_id=row.id,
-                 patient_id=visit.patient_id, detail={"visit_id": visit.id, "kind": kind})
+    audit_entry("line_care_recorded", "line_care", row.id, visit, user)
     return commit_entry(user, client_id, "record_line_care", row, LineCareEntry)
 
 
@@ -76,8 +74,7 @@ def record_teaching(visit: Visit, user: User, values: dict, client_id: str | Non
                         recorded_by_id=user.id)
     visit.teaching.append(row)
     db.session.flush()
-    audit.record("teaching_recorded", record_type="teaching", record_id=row.id,
-                 patient_id=visit.patient_id, detail={"visit_id": visit.id, "result": result})
+    audit_entry("teaching_recorded", "teaching", row.id, visit, user)
     return commit_entry(user, client_id, "record_teaching", row, TeachingEntry)
 
 

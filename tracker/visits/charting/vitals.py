@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tracker import audit
 from tracker.alerts.services import raise_alert
 from tracker.clinical.news2 import PARAMETERS as NEWS2_PARAMETERS
 from tracker.clinical.news2 import RESPONSES, news2_score
@@ -22,7 +21,7 @@ from tracker.clinical.vitals import (
 )
 from tracker.extensions import db
 from tracker.models import User, Visit, VitalSigns
-from tracker.visits.charting.common import FORM, Reader, begin, clock, commit_entry
+from tracker.visits.charting.common import FORM, Reader, audit_entry, begin, clock, commit_entry
 
 PHASES = {"before": "Before the infusion", "during": "During the infusion",
           "after": "After the infusion"}
@@ -58,9 +57,8 @@ def record_vitals(visit: Visit, user: User, values: dict, client_id: str | None 
                      consciousness=reading.consciousness)
     visit.vital_signs.append(row)
     db.session.flush()
-    audit.record("vitals_recorded", record_type="vital_signs", record_id=row.id,
-                 patient_id=visit.patient_id,
-                 detail={"visit_id": visit.id, "fields": _measured(reading)})
+    audit_entry("vitals_recorded", "vital_signs", row.id, visit, user,
+                {"fields": _measured(reading)})
     if result.alert_level is not None:
         raise_alert(f"news2_{result.alert_level}", result.alert_level,
                     f"NEWS2 {result.total} ({result.band} risk) in the vital signs taken at "
