@@ -288,3 +288,12 @@ def test_the_nurse_sees_every_form_while_checked_in(visit, nurse, page):
     for path in ("vitals", "access", "site-checks", "line-care", "teaching",
                  "administrations", "complications"):
         assert f'action="/visits/{visit.id}/{path}#' in html
+
+
+def test_after_check_out_the_page_asks_when_it_happened(visit, nurse, page):
+    assert "Leave empty for now" in page(visit, nurse)
+    visit.state, visit.checked_out_at = "completed", utcnow()
+    db.session.commit()
+    html = page(visit, nurse)
+    assert "Leave empty for now" not in html
+    assert "Enter when it happened: the visit is checked out." in html

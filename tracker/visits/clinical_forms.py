@@ -39,6 +39,7 @@ from tracker.visits.charting.line_care import (
 from tracker.visits.charting.vitals import PHASES, TEMPERATURE_UNITS
 
 NOW_HINT = "Leave empty for now (the moment you save)."
+CHECKED_OUT_HINT = "Enter when it happened: the visit is checked out."
 
 
 def _viewer_zone():
@@ -74,6 +75,15 @@ def Choice(label: str, choices: dict, default=None, description: str = ""):  # n
     # The service gives the message for a missing or unknown choice.
     return RadioField(label, choices=options(choices), default=default,
                       validate_choice=False, description=description)
+
+
+def fit_to_visit(form: FlaskForm, visit) -> FlaskForm:
+    """After check-out "now" is no longer a time of the visit: ask for the time instead."""
+    if visit.checked_out_at is not None:
+        for field in form:
+            if field.description == NOW_HINT:
+                field.description = CHECKED_OUT_HINT
+    return form
 
 
 class EntryForm(FlaskForm):

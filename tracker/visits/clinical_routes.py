@@ -57,7 +57,7 @@ def blank_forms(visit: Visit) -> dict:
     order = visit.order
     blank = {"formdata": None}
     running = [a for a in visit.administrations if a.stopped_at is None]
-    return {
+    empty = {
         "vitals_form": forms.VitalsForm(prefix="vitals", **blank),
         "access_form": forms.AccessForm(prefix="access", **blank),
         "site_form": forms.SiteCheckForm(prefix="site", **blank),
@@ -79,6 +79,10 @@ def blank_forms(visit: Visit) -> dict:
                                                   data={"outcome": c.outcome}, **blank)
                           for c in visit.complications},
     }
+    for value in empty.values():
+        for form in value.values() if isinstance(value, dict) else [value]:
+            forms.fit_to_visit(form, visit)
+    return empty
 
 
 def clinical_page_context(visit: Visit, user: User) -> dict:
@@ -127,7 +131,7 @@ def _submit(visit_id: int, *, form: Callable, service: Callable, anchor: str, sl
     except VisitStateError as error:
         flash(error.message, "error")
         return redirect(visit_page_url(visit.id, anchor), code=303)
-    submitted = form(visit)
+    submitted = forms.fit_to_visit(form(visit), visit)
     if submitted.validate_on_submit():
         try:
             record = service(visit, current_user, {**submitted.values(), **(extra or {})},
