@@ -14,6 +14,7 @@ from tracker.auth import services as auth_services
 from tracker.extensions import db
 from tracker.models import CaseloadAssignment, Patient, User
 from tracker.procedures import services as procedure_services
+from tracker.visits.charting.demo import seed_clinical_entries
 
 DEMO_PASSWORD = "demo-password-1"
 
@@ -80,7 +81,8 @@ def seed_people(app) -> None:
     db.session.commit()
 
 
-SEEDERS: list[Callable] = [seed_procedure_record, seed_people]
+# The clinical entries document demo visits, so their seeder stays after the visits' one.
+SEEDERS: list[Callable] = [seed_procedure_record, seed_people, seed_clinical_entries]
 
 
 def seed_demo(app) -> list[tuple[str, str, str]]:
