@@ -142,6 +142,8 @@ def test_bad_filters_are_explained_not_crashed(office, query, field_message):
     assert "visit match" not in html
 
 
-def test_nurses_and_patients_cannot_open_the_history(make, signed_in):
-    for user in (make.nurse(), make.patient_user()):
-        assert signed_in(user).get("/history/visits").status_code == 403
+@pytest.mark.parametrize("role", ["nurse", "patient"])
+def test_nurses_and_patients_cannot_open_the_history(make, signed_in, role):
+    browser = signed_in(make.user(role))
+    for url in ("/history/", "/history/visits", "/history/visits.csv", "/history/reports"):
+        assert browser.get(url).status_code == 403

@@ -49,7 +49,9 @@ def acknowledge_alert(alert_id: int):
         try:
             alert_services.acknowledge(alert_id, current_user, form.note.data)
         except alert_services.AlertError as error:
-            form.note.errors = [error.message]
+            # Acknowledged meanwhile (by a colleague): it has left the open list.
+            flash(error.message, "error")
+            return redirect(url_for("history.dashboard_page") + "#alerts")
         else:
             flash("Alert acknowledged.", "success")
             return redirect(url_for("history.dashboard_page") + "#alerts")
