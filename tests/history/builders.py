@@ -3,13 +3,20 @@ bulk inserts for the tests that need thousands of visits."""
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from tracker.clinical.billing import billing_lines
 from tracker.clinical.news2 import news2_score
 from tracker.clinical.vitals import VitalsReading
 from tracker.extensions import db
-from tracker.models import Complication, ComplicationAction, Visit, VisitBillingLine, VitalSigns
+from tracker.models import (
+    Alert,
+    Complication,
+    ComplicationAction,
+    Visit,
+    VisitBillingLine,
+    VitalSigns,
+)
 from tracker.procedures.services import current_record
 
 NORMAL = dict(heart_rate=72, systolic=124, diastolic=78, respiratory_rate=16, temperature_c=36.8,
@@ -62,18 +69,47 @@ def complication(visit: Visit, kind: str = "phlebitis", severity: str = "mild",
 
 
 def bulk_visits(count: int, *, nurse, patient, order, first: datetime, step: timedelta,
-                minutes: int = 90, state: str = "signed") -> None:
-    """Insert many finished visits in one statement (no ORM objects, no per-row flush)."""
+                minutes: int | None = 90, state: str = "signed") -> None:
+    """Insert many visits in one statement (no ORM objects, no per-row flush).
+
+    minutes=None leaves them not checked out; state "scheduled" leaves them not checked in.
+    """
     record_id = current_record().id
     rows = []
     for i in range(count):
         start = first + step * i
+        checked_in = None if state in ("scheduled", "missed", "cancelled") else start
+        checked_out = checked_in + timedelta(minutes=minutes) if checked_in and minutes else None
         rows.append(dict(patient_id=patient.id, nurse_id=nurse.id, order_id=order.id,
                          procedure_record_id=record_id, service_code="99601",
                          planned_start=start, planned_minutes=120, state=state,
-                         state_reason="", checked_in_at=start,
-                         checked_out_at=start + timedelta(minutes=minutes),
+                         state_reason="", checked_in_at=checked_in, checked_out_at=checked_out,
                          check_in_location_note="", check_out_location_note="",
                          infusion_blocked_reason="", created_at=start, updated_at=start))
     db.session.execute(insert(Visit), rows)
+    db.session.commit()
+
+
+def bulk_details(visit_ids: list[int], nurse_id: int) -> None:
+    """Vital signs, billing lines, a complication and an alert for each visit, in bulk."""
+    visits = db.session.execute(select(Visit.id, Visit.patient_id, Visit.planned_start)
+                                .where(Visit.id.in_(visit_ids))).all()
+    vitals_rows, billing, complications, alerts = [], [], [], []
+    for visit_id, patient_id, start in visits:
+        for minutes, band, total in ((5, "low", 0), (60, "medium", 5)):
+            vitals_rows.append(dict(visit_id=visit_id, taken_at=start + timedelta(minutes=minutes),
+                                    phase="during", on_oxygen=False, consciousness="A",
+                                    news2_total=total, news2_band=band, recorded_by_id=nurse_id,
+                                    recorded_at=start, **NORMAL))
+        billing.append(dict(visit_id=visit_id, code="99601", units=1, description="Visit"))
+        complications.append(dict(visit_id=visit_id, kind="phlebitis", kind_other="",
+                                  severity="mild", onset_at=start + timedelta(minutes=30),
+                                  description="", outcome="", recorded_by_id=nurse_id,
+                                  recorded_at=start))
+        alerts.append(dict(kind="complication_reported", severity="urgent", message="Synthetic",
+                           patient_id=patient_id, visit_id=visit_id, created_at=start,
+                           acknowledgement_note=""))
+    for model, rows in ((VitalSigns, vitals_rows), (VisitBillingLine, billing),
+                        (Complication, complications), (Alert, alerts)):
+        db.session.execute(insert(model), rows)
     db.session.commit()

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, subqueryload
 
 from tracker import audit
 from tracker.clinical.duration import LIMIT
@@ -250,12 +250,14 @@ def adverse_event_resource(c: Complication, label: str, patient_ref, encounter_r
 
 def _load_visits(patient_id: int) -> list[Visit]:
     """Visits that took place (checked in), with everything exported, one query per table."""
+    # subqueryload, not selectinload: selectinload sends one query per 500 visits, and a
+    # patient may have thousands; a subquery load is one query per table at any size.
     return list(db.session.scalars(
         select(Visit).where(Visit.patient_id == patient_id, Visit.checked_in_at.is_not(None))
-        .options(joinedload(Visit.nurse), joinedload(Visit.order), selectinload(Visit.vital_signs),
-                 selectinload(Visit.billing_lines),
-                 selectinload(Visit.administrations).selectinload(MedicationAdministration.interruptions),
-                 selectinload(Visit.complications).selectinload(Complication.actions))
+        .options(joinedload(Visit.nurse), joinedload(Visit.order), subqueryload(Visit.vital_signs),
+                 subqueryload(Visit.billing_lines),
+                 subqueryload(Visit.administrations).subqueryload(MedicationAdministration.interruptions),
+                 subqueryload(Visit.complications).subqueryload(Complication.actions))
         .order_by(Visit.checked_in_at, Visit.id)))
 
 

@@ -214,13 +214,13 @@ def _complications(visit: Visit, who) -> list:
     entries = []
     labels = risk_labels() if visit.complications else {}
     for c in visit.complications:
+        # The outcome has no time of its own: it is told with the complication.
+        detail = " ".join(x for x in (c.description, f"Outcome: {c.outcome}" if c.outcome else "") if x)
         entries.append(E(c.onset_at, "complication",
                          f"Complication: {complication_label(c.kind, c.kind_other, labels)} ({c.severity})",
-                         c.description, who(c.recorded_by_id, "")))
+                         detail, who(c.recorded_by_id, "")))
         entries += [E(a.taken_at, "complication_action", f"Action: {_words(a.action)}", a.note)
                     for a in c.actions]
-        if c.outcome:
-            entries.append(E(c.recorded_at, "complication", "Complication outcome", c.outcome))
     return entries
 
 
