@@ -64,7 +64,7 @@ def test_vitals_table_flags_abnormal_values_and_has_charts(visit, office):
     assert '<span class="value-abnormal">118</span>' in html  # NEWS2 scores 118/min
     assert '<span class="value-abnormal">38.4</span>' in html
     assert html.count("<svg viewBox") >= 6  # heart rate, BP, temperature, SpO2, respiration, NEWS2
-    assert '<title id="visit-%d-hr-title">Heart rate: 2 readings</title>' % visit.id in html
+    assert f'<title id="visit-{visit.id}-hr-title">Heart rate: 2 readings</title>' in html
 
 
 def test_billing_and_evv(visit, office):
