@@ -147,6 +147,10 @@ def _vitals_text(v) -> str:
 E = hooks.TimelineEntry
 
 
+LOCATION_METHODS = {"gps": "Location by GPS", "address": "Location: the patient's address",
+                    None: "No location recorded"}
+
+
 def _with_note(text: str, note: str) -> str:
     return f"{text} — {note}" if note else text
 
@@ -155,10 +159,10 @@ def _lifecycle(visit: Visit, who) -> list:
     entries = []
     if visit.checked_in_at:
         entries.append(E(visit.checked_in_at, "check_in", "Checked in",
-                         _words(visit.check_in_location_method or "no location"), visit.nurse.name))
+                         LOCATION_METHODS.get(visit.check_in_location_method, ""), visit.nurse.name))
     if visit.checked_out_at:
         entries.append(E(visit.checked_out_at, "check_out", "Checked out",
-                         _words(visit.check_out_location_method or "no location"), visit.nurse.name))
+                         LOCATION_METHODS.get(visit.check_out_location_method, ""), visit.nurse.name))
     if visit.signed_at:
         entries.append(E(visit.signed_at, "signature", "Record signed", "",
                          visit.signed_by.name if visit.signed_by else ""))
