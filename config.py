@@ -72,6 +72,8 @@ class Config:
     # flagged on the coordinator's dashboard.
     ON_TIME_WINDOW_MINUTES = _env_int("ON_TIME_WINDOW_MINUTES", 15)
     SIGNATURE_DUE_HOURS = _env_int("SIGNATURE_DUE_HOURS", 12)
+    # FHIR exports: the agency's own identifier system for MRNs (an OID urn or a URL).
+    FHIR_IDENTIFIER_SYSTEM = os.environ.get("FHIR_IDENTIFIER_SYSTEM", "urn:infusion-tracker")
 
     # Reminders and their scheduler (see README: the scheduler is its own process).
     SCHEDULER_IN_PROCESS = _env_bool("SCHEDULER_IN_PROCESS", False)
