@@ -57,7 +57,7 @@ class VisitFilterForm(DateRangeMixin, FlaskForm):
     state = SelectField("State", default="")
     complication = SelectField("Complication", default="")
     news2_band = SelectField("Worst NEWS2 band", default="")
-    over_2h = BooleanField("Only visits over 2 hours")
+    over_2h = BooleanField("Only visits over 2 hours", false_values=(False, "", "0", "false"))
     sort = SelectField("Order", choices=[("desc", "Newest first"), ("asc", "Oldest first")],
                        default="desc")
 
