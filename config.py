@@ -67,6 +67,14 @@ class Config:
     # Billing: an additional hour (99602) counts once more than this many minutes of it passed.
     ADDITIONAL_HOUR_THRESHOLD_MINUTES = _env_int("ADDITIONAL_HOUR_THRESHOLD_MINUTES", 30)
 
+    # History and reports: a check-in within this many minutes of the planned start (before
+    # or after) is on time; a visit checked out this many hours ago and still unsigned is
+    # flagged on the coordinator's dashboard.
+    ON_TIME_WINDOW_MINUTES = _env_int("ON_TIME_WINDOW_MINUTES", 15)
+    SIGNATURE_DUE_HOURS = _env_int("SIGNATURE_DUE_HOURS", 12)
+    # FHIR exports: the agency's own identifier system for MRNs (an OID urn or a URL).
+    FHIR_IDENTIFIER_SYSTEM = os.environ.get("FHIR_IDENTIFIER_SYSTEM", "urn:infusion-tracker")
+
     # Reminders and their scheduler (see README: the scheduler is its own process).
     SCHEDULER_IN_PROCESS = _env_bool("SCHEDULER_IN_PROCESS", False)
     DISPATCH_INTERVAL_SECONDS = _env_int("DISPATCH_INTERVAL_SECONDS", 15)

@@ -57,13 +57,16 @@ def register_blueprints(app: Flask) -> None:
     from tracker.admin.routes import bp as admin_bp
     from tracker.alerts.routes import bp as alerts_bp
     from tracker.auth.routes import bp as auth_bp
+    from tracker.history import export_routes  # noqa: F401  (registers on the history bp)
+    from tracker.history.routes import bp as history_bp
     from tracker.main.routes import bp as main_bp
     from tracker.patients.routes import bp as patients_bp
     from tracker.procedures.routes import bp as procedures_bp
     from tracker.visits import clinical_routes, routes  # noqa: F401  (they register on bp)
     from tracker.visits.blueprint import bp as visits_bp
 
-    for bp in (main_bp, auth_bp, admin_bp, patients_bp, procedures_bp, alerts_bp, visits_bp):
+    for bp in (main_bp, auth_bp, admin_bp, patients_bp, procedures_bp, alerts_bp, visits_bp,
+               history_bp):
         app.register_blueprint(bp)
 
 

@@ -53,6 +53,9 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("patients.index", "Patients", ("nurse", "coordinator", "admin")),
     ("procedures.record", "About the procedure", ("nurse", "patient", "coordinator", "admin")),
     ("alerts.index", "Alerts", ("nurse", "coordinator", "admin")),
+    ("history.dashboard_page", "Today", ("admin",)),
+    ("history.visits", "Visit history", ("coordinator", "admin")),
+    ("history.reports_page", "Reports", ("coordinator", "admin")),
     ("admin.users", "Users", ("admin",)),
     ("admin.audit_log", "Audit log", ("coordinator", "admin")),
 ]

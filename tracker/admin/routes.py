@@ -88,16 +88,22 @@ def audit_log():
     form.patient_id.choices = [(0, "Any patient")] + _patient_choices()
     form.action.choices = [("", "Any action")] + [(a, a.replace("_", " "))
                                                   for a in services.known_actions()]
-    flt = services.AuditFilter()
-    if form.validate():
-        flt = services.AuditFilter(
-            user_id=form.user_id.data or None, patient_id=form.patient_id.data or None,
-            action=form.action.data or None,
-            date_from=_parse_date(form.date_from), date_to=_parse_date(form.date_to))
-    page = request.args.get("page", 1, type=int)
+    valid = form.validate()
+    date_from, date_to = _parse_date(form.date_from), _parse_date(form.date_to)
+    if date_from and date_to and date_to < date_from:
+        form.date_to.errors = list(form.date_to.errors) + [
+            "The end date must be on or after the start date."]
+    if not valid or form.date_from.errors or form.date_to.errors:
+        # Never show an unfiltered log as if it were the filtered one.
+        return render_template("admin/audit.html", form=form, rows=[], total=0, page=1,
+                               page_size=services.PAGE_SIZE, invalid=True), 422
+    flt = services.AuditFilter(
+        user_id=form.user_id.data or None, patient_id=form.patient_id.data or None,
+        action=form.action.data or None, date_from=date_from, date_to=date_to)
+    page = max(request.args.get("page", 1, type=int), 1)
     rows, total = services.search_audit(flt, current_user.timezone, page)
     return render_template("admin/audit.html", form=form, rows=rows, total=total, page=page,
-                           page_size=services.PAGE_SIZE)
+                           page_size=services.PAGE_SIZE, invalid=False)
 
 
 def _parse_date(field) -> date | None:

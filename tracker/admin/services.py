@@ -42,11 +42,13 @@ def search_audit(flt: AuditFilter, tz: str, page: int = 1) -> tuple[list[AuditEv
         conditions.append(AuditEvent.at >= _day_start(flt.date_from, tz))
     if flt.date_to:
         conditions.append(AuditEvent.at < _day_start(flt.date_to + timedelta(days=1), tz))
+    # Record the read first: a commit expires loaded rows, and the page would then reload
+    # each of its rows with a query of its own.
+    audit.record("audit_log_viewed", record_type="audit_event",
+                 patient_id=flt.patient_id or None, detail={"page": page})
+    db.session.commit()
     total = db.session.scalar(select(func.count()).select_from(AuditEvent).where(*conditions))
     rows = list(db.session.scalars(
         select(AuditEvent).where(*conditions).order_by(AuditEvent.id.desc())
         .limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)))
-    audit.record("audit_log_viewed", record_type="audit_event",
-                 patient_id=flt.patient_id or None, detail={"page": page})
-    db.session.commit()
     return rows, total

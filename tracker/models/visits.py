@@ -57,6 +57,8 @@ class Visit(db.Model):
         Index("ix_visits_nurse_planned", "nurse_id", "planned_start"),
         Index("ix_visits_patient_planned", "patient_id", "planned_start"),
         Index("ix_visits_state_planned", "state", "planned_start"),
+        # Visit history: keyset pages ordered by (planned_start, id) over every visit.
+        Index("ix_visits_planned_start_id", "planned_start", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,136 @@
+"""The coordinator's day: today's visits by state, and what needs action now."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from tracker import audit
+from tracker.alerts.services import SEVERITY_ORDER
+from tracker.clinical.duration import LIMIT, time_status
+from tracker.extensions import db
+from tracker.history.filters import day_bounds
+from tracker.history.settings import on_time_window, signature_due
+from tracker.models import Alert, Visit, VisitState
+from tracker.timeutil import local, utcnow
+
+# Alert kinds are named by the areas that raise them; a kind is grouped by the first
+# group whose word it contains, so "news2_emergency" and "news2_urgent" both go to NEWS2.
+ALERT_GROUPS: list[tuple[str, str, tuple[str, ...]]] = [
+    ("complication", "Complications", ("complication", "anaphylaxis", "reaction")),
+    ("news2", "NEWS2 urgent or emergency", ("news2", "vital")),
+    ("patient_report", "Problems reported by patients", ("problem", "patient_report", "symptom")),
+    ("reminder", "Reminders that failed", ("reminder", "notification")),
+    ("unsigned", "Visits not signed", ("unsigned", "signature")),
+]
+OTHER_GROUP = ("other", "Other alerts")
+ALERT_LIMIT = 200
+
+
+def alert_group(kind: str) -> tuple[str, str]:
+    for key, label, words in ALERT_GROUPS:
+        if any(word in kind for word in words):
+            return key, label
+    return OTHER_GROUP
+
+
+@dataclass
+class RunningVisit:
+    visit: Visit
+    elapsed: timedelta
+    status: str  # ok | warning | over (tracker.clinical.duration)
+    two_hour_mark: datetime
+
+
+@dataclass
+class AlertGroup:
+    key: str
+    label: str
+    alerts: list[Alert] = field(default_factory=list)
+
+
+@dataclass
+class Dashboard:
+    day: date
+    scheduled: list[Visit]
+    late: set[int]
+    in_progress: list[RunningVisit]
+    unsigned: list[Visit]
+    missed: list[Visit]
+    signed: int
+    cancelled: int
+    overdue_signatures: list[Visit]
+    alert_groups: list[AlertGroup]
+    open_alert_count: int
+
+
+def _todays_visits(start: datetime, end: datetime) -> list[Visit]:
+    """Visits planned today, and any visit still in progress from an earlier day."""
+    query = (select(Visit)
+             .where(or_((Visit.planned_start >= start) & (Visit.planned_start < end),
+                        Visit.state == VisitState.IN_PROGRESS.value))
+             .options(joinedload(Visit.patient), joinedload(Visit.nurse))
+             .order_by(Visit.planned_start, Visit.id))
+    return list(db.session.scalars(query))
+
+
+def overdue_signatures(now: datetime) -> list[Visit]:
+    """Visits checked out at least SIGNATURE_DUE_HOURS ago and still unsigned, from the
+    visits themselves (an alert for them may or may not have been raised)."""
+    query = (select(Visit)
+             .where(Visit.state == VisitState.COMPLETED.value,
+                    Visit.checked_out_at <= now - signature_due())
+             .options(joinedload(Visit.patient), joinedload(Visit.nurse))
+             .order_by(Visit.checked_out_at, Visit.id).limit(ALERT_LIMIT))
+    return list(db.session.scalars(query))
+
+
+def open_alerts() -> list[Alert]:
+    query = (select(Alert).where(Alert.acknowledged_at.is_(None))
+             .options(joinedload(Alert.patient))
+             .order_by(Alert.created_at.desc()).limit(ALERT_LIMIT))
+    alerts = list(db.session.scalars(query))
+    alerts.sort(key=lambda a: (SEVERITY_ORDER.get(a.severity, 9), -a.created_at.timestamp()))
+    return alerts
+
+
+def group_alerts(alerts: list[Alert]) -> list[AlertGroup]:
+    groups = {key: AlertGroup(key, label) for key, label, _ in ALERT_GROUPS}
+    groups[OTHER_GROUP[0]] = AlertGroup(*OTHER_GROUP)
+    for alert in alerts:
+        groups[alert_group(alert.kind)[0]].alerts.append(alert)
+    return list(groups.values())
+
+
+def build(tz: str, *, audit_read: bool = True) -> Dashboard:
+    """Everything on the dashboard, in a fixed number of queries."""
+    if audit_read:
+        # Before the reads: a commit expires loaded rows (see search.search).
+        audit.record("dashboard_viewed", record_type="visit")
+        db.session.commit()
+    now = utcnow()
+    today = local(now, tz).date()
+    start, end = day_bounds(today, today, tz)
+    visits = _todays_visits(start, end)
+    by_state: dict[str, list[Visit]] = {s.value: [] for s in VisitState}
+    for visit in visits:
+        by_state[visit.state].append(visit)
+    running = []
+    for visit in by_state[VisitState.IN_PROGRESS.value]:
+        elapsed = max(now - visit.checked_in_at, timedelta(0)) if visit.checked_in_at else timedelta(0)
+        running.append(RunningVisit(visit, elapsed, time_status(elapsed),
+                                    (visit.checked_in_at or now) + LIMIT))
+    scheduled = by_state[VisitState.SCHEDULED.value]
+    alerts = open_alerts()
+    return Dashboard(
+        day=today, scheduled=scheduled,
+        late={v.id for v in scheduled if v.planned_start + on_time_window() < now},
+        in_progress=running, unsigned=by_state[VisitState.COMPLETED.value],
+        missed=by_state[VisitState.MISSED.value],
+        signed=len(by_state[VisitState.SIGNED.value]),
+        cancelled=len(by_state[VisitState.CANCELLED.value]),
+        overdue_signatures=overdue_signatures(now),
+        alert_groups=group_alerts(alerts), open_alert_count=len(alerts))

@@ -1,0 +1,102 @@
+"""One patient's history: every visit, vital sign trends, complications over time."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from tracker import audit
+from tracker.extensions import db
+from tracker.history import hooks, vitals_view
+from tracker.history.filters import worst_band_rank
+from tracker.history.labels import complication_label, risk_labels
+from tracker.history.search import VisitRow
+from tracker.history.sql import band_for_rank
+from tracker.models import Complication, Patient, User, Visit, VitalSigns
+from tracker.patients.services import get_patient
+from tracker.timeutil import local
+
+
+@dataclass
+class ComplicationEntry:
+    complication: Complication
+    label: str
+
+
+@dataclass
+class PatientHistory:
+    patient: Patient
+    visits: list[VisitRow]
+    vitals: list[vitals_view.VitalsRow]
+    charts: list
+    complications: list[ComplicationEntry]
+    complications_by_month: list[tuple[str, Counter]]
+    complication_kinds: list[tuple[str, str]]
+    checklist: hooks.ChecklistCompletion | None
+    checklist_by_visit: dict[int, str] | None
+
+
+def _visits(patient_id: int) -> list[Visit]:
+    return list(db.session.scalars(select(Visit).where(Visit.patient_id == patient_id)
+                                   .options(joinedload(Visit.nurse))
+                                   .order_by(Visit.planned_start.desc(), Visit.id.desc())))
+
+
+def _worst_bands(patient_id: int) -> dict[int, str | None]:
+    rows = db.session.execute(select(VitalSigns.visit_id, worst_band_rank())
+                              .join(Visit, Visit.id == VitalSigns.visit_id)
+                              .where(Visit.patient_id == patient_id)
+                              .group_by(VitalSigns.visit_id))
+    return {visit_id: band_for_rank(rank) for visit_id, rank in rows}
+
+
+def _vitals(patient_id: int) -> list[VitalSigns]:
+    return list(db.session.scalars(select(VitalSigns)
+                                   .join(Visit, Visit.id == VitalSigns.visit_id)
+                                   .where(Visit.patient_id == patient_id)
+                                   .order_by(VitalSigns.taken_at, VitalSigns.id)))
+
+
+def _complications(patient_id: int) -> list[Complication]:
+    return list(db.session.scalars(select(Complication)
+                                   .join(Visit, Visit.id == Complication.visit_id)
+                                   .where(Visit.patient_id == patient_id)
+                                   .order_by(Complication.onset_at, Complication.id)))
+
+
+def by_month(complications: list[Complication], tz: str) -> list[tuple[str, Counter]]:
+    """(YYYY-MM in the viewer's zone, kind -> count), oldest month first."""
+    months: dict[str, Counter] = {}
+    for c in complications:
+        months.setdefault(local(c.onset_at, tz).strftime("%Y-%m"), Counter())[c.kind] += 1
+    return sorted(months.items())
+
+
+def build(user: User, patient_id: int, tz: str) -> PatientHistory:
+    patient = get_patient(user, patient_id, audit_read=False)  # 404 when not visible
+    audit.record("patient_history_viewed", record_type="patient", record_id=patient_id,
+                 patient_id=patient_id)
+    db.session.commit()
+    patient = db.session.get(Patient, patient_id)
+    visits = _visits(patient_id)
+    bands = _worst_bands(patient_id)
+    complications = _complications(patient_id)
+    kinds_by_visit: dict[int, list[str]] = {}
+    for c in complications:
+        kinds_by_visit.setdefault(c.visit_id, []).append(c.kind)
+    vitals = vitals_view.rows(_vitals(patient_id))
+    labels = risk_labels()
+    entries = [ComplicationEntry(c, complication_label(c.kind, c.kind_other, labels))
+               for c in complications]
+    kinds = sorted({c.kind for c in complications})
+    return PatientHistory(
+        patient=patient,
+        visits=[VisitRow(v, bands.get(v.id), kinds_by_visit.get(v.id, [])) for v in visits],
+        vitals=vitals, charts=vitals_view.charts(vitals, tz, f"patient-{patient_id}"),
+        complications=entries, complications_by_month=by_month(complications, tz),
+        complication_kinds=[(k, complication_label(k, labels=labels)) for k in kinds],
+        checklist=hooks.checklist_completion(None, None, patient_id),
+        checklist_by_visit=hooks.checklist_by_visit([v.id for v in visits]))
