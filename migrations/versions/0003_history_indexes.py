@@ -1,6 +1,6 @@
 """history: index for keyset pages of the visit history
 
-Revision ID: 0004_history_indexes
+Revision ID: 0003_history_indexes
 Revises: 0002_visits
 
 The visit history orders every visit by (planned_start, id) and pages with a keyset;
@@ -10,7 +10,7 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0004_history_indexes'
+revision = '0003_history_indexes'
 down_revision = '0002_visits'
 branch_labels = None
 depends_on = None
