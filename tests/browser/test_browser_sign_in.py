@@ -7,7 +7,7 @@ from tests.browser.conftest import TABLET, sign_in
 
 HOME_HEADINGS = {
     "nurse": "Good to see you",
-    "coordinator": "Care coordination",
+    "coordinator": "Visit schedule",
     "admin": "Users",
     "patient": "Hello",
 }

@@ -4,7 +4,11 @@ from tracker.models import Role, User
 from tracker.patients import services as patient_services
 
 # role -> endpoint; a role without an entry gets main/home_<role>.html.
-HOME_ENDPOINTS: dict[str, str] = {Role.ADMIN.value: "admin.users"}
+HOME_ENDPOINTS: dict[str, str] = {
+    Role.ADMIN.value: "admin.users",
+    Role.NURSE.value: "visits.today",
+    Role.COORDINATOR.value: "visits.schedule",  # until the coordinator dashboard exists
+}
 
 
 def home_endpoint(role: str) -> str | None:
