@@ -14,6 +14,7 @@ from tracker.auth import services as auth_services
 from tracker.extensions import db
 from tracker.models import CaseloadAssignment, Patient, User
 from tracker.procedures import services as procedure_services
+from tracker.visits.demo import seed_visits
 
 DEMO_PASSWORD = "demo-password-1"
 
@@ -80,7 +81,7 @@ def seed_people(app) -> None:
     db.session.commit()
 
 
-SEEDERS: list[Callable] = [seed_procedure_record, seed_people]
+SEEDERS: list[Callable] = [seed_procedure_record, seed_people, seed_visits]
 
 
 def seed_demo(app) -> list[tuple[str, str, str]]:
