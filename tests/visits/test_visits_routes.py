@@ -321,3 +321,28 @@ def test_safety_values_reach_the_service_as_typed(signed_in, nurse, in_progress)
     assert response.status_code == 302
     check = db.session.query(SafetyCheck).filter_by(visit_id=in_progress.id, check="identity").one()
     assert check.confirmed and check.detail["identifiers"] == ["date_of_birth", "photo"]
+
+
+def test_a_date_out_of_range_is_answered_with_the_form(signed_in, office, nurse, patient, order):
+    far = signed_in(office).post(f"/visits/new/{patient.id}", {
+        "order_id": order.id, "nurse_id": nurse.id, "planned_start": "9999-12-31T23:30",
+        "planned_minutes": "60"})
+    assert far.status_code == 422 and "Check the year of that date." in html(far)
+
+
+def test_garbled_check_in_is_answered_with_the_form(signed_in, nurse, visit):
+    garbled = signed_in(nurse).post(f"/visits/{visit.id}/check-in", {
+        "checkin-latitude": "north", "checkin-longitude": "-74", "checkin-at": "yesterday"})
+    assert garbled.status_code == 422
+    assert "Enter a date and time" in html(garbled)
+    assert visit.state == "scheduled"
+
+
+def test_steps_charted_after_check_out_default_to_the_check_out_time(signed_in, nurse, in_progress):
+    services.check_out(nurse, in_progress, PLACE)
+    page = html(signed_in(nurse).get(f"/visits/{in_progress.id}"))
+    out = local(in_progress.checked_out_at, nurse.timezone).strftime("%Y-%m-%dT%H:%M")
+    assert f'id="step3-performed_at" name="step3-performed_at" type="datetime-local" value="{out}"' in page
+    response = signed_in(nurse).post(f"/visits/{in_progress.id}/steps/3", {
+        "step3-status": "done", "step3-performed_at": out})
+    assert response.status_code == 302

@@ -15,7 +15,7 @@ from tracker import audit
 from tracker.clinical.duration import LIMIT, WARNING_AT, format_duration, time_status
 from tracker.extensions import db
 from tracker.models import Alert, Role, User, Visit, VisitState
-from tracker.timeutil import utcnow
+from tracker.timeutil import local, utcnow
 from tracker.visits import forms as visit_forms
 from tracker.visits.access import get_visit
 from tracker.visits.blueprint import VISIT_PAGE_CONTEXT, VISIT_PAGE_SECTIONS, visit_page_context
@@ -68,7 +68,11 @@ def location_text(visit: Visit, prefix: str) -> str:
     return ""
 
 
-def _time_defaults(form, name: str, tz: str) -> None:
+def _time_defaults(form, name: str, tz: str, fixed=None) -> None:
+    """Pre-fill 'now' (which stays 'now' until sent), or a fixed time the nurse can change."""
+    if fixed is not None:
+        form[name].data = local(fixed, tz).replace(tzinfo=None)
+        return
     form[name].data = now_local_naive(tz)
     form[f"{name}_shown"].data = form[name].data.strftime(FORM_FORMAT)
 
@@ -83,7 +87,8 @@ def blank_forms(visit: Visit, user: User) -> dict:
     steps = {}
     for step in pinned_steps(visit):
         form = visit_forms.StepForm(formdata=None, prefix=f"step{step['number']}")
-        _time_defaults(form, "performed_at", tz)
+        # Charting after check-out: the steps were done before it, not now.
+        _time_defaults(form, "performed_at", tz, fixed=visit.checked_out_at)
         steps[step["number"]] = form
     safety = {key: cls(formdata=None, prefix=f"safety-{key}")
               for key, cls in visit_forms.SAFETY_FORMS.items()}

@@ -14,7 +14,18 @@ from tracker.visits import forms as visit_forms
 from tracker.visits import orders, queries, scheduling
 from tracker.visits.access import VisitStateError, get_visit
 from tracker.visits.blueprint import bp
+from tracker.visits.page import open_visit
 from tracker.visits.timeinput import local_today
+
+
+def _showing() -> bool:
+    """A GET shows the record (an audited read); a POST changes it (audited by the service)."""
+    return request.method == "GET"
+
+
+def _visit(visit_id: int):
+    return open_visit(current_user, visit_id) if _showing() else get_visit(current_user, visit_id)
+
 
 # Nurse -------------------------------------------------------------------------------------
 
@@ -31,7 +42,7 @@ def today():
 @bp.route("/orders/new/<int:patient_id>", methods=["GET", "POST"])
 @roles_required(*OFFICE)
 def order_new(patient_id: int):
-    patient = patient_services.get_patient(current_user, patient_id, audit_read=False)
+    patient = patient_services.get_patient(current_user, patient_id, audit_read=_showing())
     form = visit_forms.OrderForm()
     if request.method == "GET":
         form.start_date.data = local_today(current_user.timezone)
@@ -52,7 +63,7 @@ def order_new(patient_id: int):
 @roles_required(*OFFICE)
 def order_edit(order_id: int):
     order = orders.get_order(order_id)
-    patient = patient_services.get_patient(current_user, order.patient_id, audit_read=False)
+    patient = patient_services.get_patient(current_user, order.patient_id, audit_read=_showing())
     form = visit_forms.OrderForm(obj=order)
     if form.validate_on_submit():
         try:
@@ -112,7 +123,7 @@ def _caseload_choices(patient):
 @bp.route("/new/<int:patient_id>", methods=["GET", "POST"])
 @roles_required(*OFFICE)
 def new(patient_id: int):
-    patient = patient_services.get_patient(current_user, patient_id, audit_read=False)
+    patient = patient_services.get_patient(current_user, patient_id, audit_read=_showing())
     form = visit_forms.ScheduleForm()
     form.order_id.choices = visit_forms.choices((o.id, orders.order_summary(o))
                                                 for o in orders.active_orders(patient.id))
@@ -142,7 +153,7 @@ def _scheduled(visit: Visit, message: str):
 @bp.route("/<int:visit_id>/reschedule", methods=["GET", "POST"])
 @roles_required(*OFFICE)
 def reschedule(visit_id: int):
-    visit = get_visit(current_user, visit_id)
+    visit = _visit(visit_id)
     form = visit_forms.RescheduleForm(obj=visit)
     form.nurse_id.choices = _caseload_choices(visit.patient)
     if request.method == "GET":
@@ -161,7 +172,7 @@ def reschedule(visit_id: int):
 
 
 def _reason_page(visit_id: int, service, title: str, explanation: str, done: str):
-    visit = get_visit(current_user, visit_id)
+    visit = _visit(visit_id)
     form = visit_forms.ReasonForm()
     if form.validate_on_submit():
         try:

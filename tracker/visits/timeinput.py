@@ -23,7 +23,11 @@ def local_to_utc(naive: datetime, tz_name: str) -> datetime:
     """
     zone = ZoneInfo(tz_name)
     aware = naive.replace(tzinfo=zone, fold=0)
-    if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive.replace(fold=0):
+    try:
+        roundtrip = aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+    except OverflowError:  # year 1 or 9999 shifted out of range
+        raise NonexistentLocalTime("Check the year of that date.") from None
+    if roundtrip != naive.replace(fold=0):
         raise NonexistentLocalTime(
             "That time does not exist on this day because the clocks change. Choose another time.")
     return aware.astimezone(UTC)
