@@ -1,5 +1,6 @@
 """A nurse documents a whole visit on a 10-inch tablet and signs it."""
 
+import re
 from datetime import date, timedelta
 
 from playwright.sync_api import expect
@@ -7,7 +8,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import TABLET, sign_in
 from tests.factories import Factory
 from tracker.extensions import db
-from tracker.models import VitalSigns
+from tracker.models import Visit, VitalSigns
 from tracker.timeutil import utcnow
 from tracker.visits import services
 
@@ -93,3 +94,46 @@ def test_nurse_checks_in_confirms_checks_ticks_steps_checks_out_and_signs(live_m
     expect(page.get_by_role("button", name="Done", exact=True)).to_have_count(0)
     assert page.evaluate("document.documentElement.scrollWidth") <= TABLET["width"]
 
+
+
+def _scheduled_visit(make):
+    office, nurse = make.coordinator(), make.nurse()
+    patient = make.patient()
+    make.assign(nurse, patient)
+    order = make.order(patient, start_date=date(2020, 1, 1))
+    visit = services.schedule_visit(office, {
+        "order_id": order.id, "nurse_id": nurse.id, "planned_minutes": 120,
+        "planned_start": (utcnow() + timedelta(minutes=10)).replace(second=0, microsecond=0)})
+    ids = visit.id, nurse.email
+    db.session.rollback()
+    return ids
+
+
+def test_the_device_location_is_recorded_when_the_tablet_shares_it(live_make, new_page):
+    visit_id, email = _scheduled_visit(live_make)
+    page = new_page(TABLET, geolocation={"latitude": 40.7128, "longitude": -74.006, "accuracy": 9},
+                    permissions=["geolocation"])
+    sign_in(page, email)
+    page.goto(f"/visits/{visit_id}")
+    expect(page.get_by_text("Location found (within 9 m)")).to_be_visible()
+    page.locator("#check-in").get_by_role("button", name="Check in").click()
+    expect(page.locator("#check-in")).to_contain_text("Device location 40.71280, -74.00600 (within 9 m)")
+
+
+def test_the_timer_warns_at_1_h_45_and_marks_the_2_hour_limit(live_make, new_page):
+    visit_id, email = _scheduled_visit(live_make)
+    visit = db.session.get(Visit, visit_id)
+    services.check_in(visit.nurse, visit, {"latitude": 40.7, "longitude": -74.0})
+    db.session.rollback()
+    page = new_page(TABLET)
+    page.clock.install()
+    sign_in(page, email)
+    page.goto(f"/visits/{visit_id}")
+    timer = page.locator("[data-visit-timer]")
+    expect(timer).to_have_class(re.compile("timer-ok"))
+    page.clock.fast_forward("01:46:00")
+    expect(timer).to_have_class(re.compile("timer-warning"))
+    expect(timer).to_contain_text("1 h 46 min")
+    page.clock.fast_forward("00:15:00")
+    expect(timer).to_have_class(re.compile("timer-over"))
+    expect(timer).to_contain_text("Over 2 hours")
