@@ -346,3 +346,21 @@ def test_steps_charted_after_check_out_default_to_the_check_out_time(signed_in, 
     response = signed_in(nurse).post(f"/visits/{in_progress.id}/steps/3", {
         "step3-status": "done", "step3-performed_at": out})
     assert response.status_code == 302
+
+
+def test_other_sections_can_render_the_page_with_the_shared_context(app, make, nurse, patient, order):
+    """The clinical sections re-render the page themselves, passing visit and sections."""
+    from flask import render_template
+    from flask_login import login_user
+
+    from tracker.visits.blueprint import VISIT_PAGE_SECTIONS, visit_page_context
+
+    # Made directly in progress, without a check-in time, as other areas' factories may.
+    visit = make.visit(nurse=nurse, patient=patient, order=order, state="in_progress")
+    with app.test_request_context(f"/visits/{visit.id}"):
+        login_user(nurse)
+        context = visit_page_context(visit, nurse)
+        assert "visit" not in context and "sections" not in context
+        page = render_template("visits/show.html", visit=visit, sections=VISIT_PAGE_SECTIONS,
+                               **context)
+    assert "Not checked in." in page and "Before you can sign" in page

@@ -120,3 +120,10 @@ def test_checks_wait_for_check_in(schedule, nurse):
     visit = schedule(start=soon(3))
     with pytest.raises(VisitStateError, match="the visit is scheduled"):
         services.record_safety_check(nurse, visit, SAFE[0])
+
+
+def test_an_infusion_given_during_the_visit_can_be_charted_after_check_out(visit, nurse):
+    for values in SAFE:
+        services.record_safety_check(nurse, visit, values)
+    services.check_out(nurse, visit, PLACE)
+    assert services.infusion_may_start(visit) == (True, [])

@@ -153,7 +153,7 @@ def check_out(user: User, visit: Visit, values: dict) -> Visit:
     require_visit_nurse(user, visit)
     _lock(visit)
     _refuse_if_signed(visit, "check out")
-    if visit.state == VisitState.SCHEDULED:
+    if visit.state == VisitState.SCHEDULED or visit.checked_in_at is None:
         raise VisitStateError("You cannot check out before checking in.")
     if visit.checked_out_at is not None:
         raise VisitStateError(f"This visit is already checked out (at {_hhmm(visit.checked_out_at, user)}).")
@@ -196,7 +196,7 @@ def record_step(user: User, visit: Visit, values: dict) -> VisitStep:
     reason = (values.get("reason") or "").strip()
     if status == "done":
         at = _time(values.get("performed_at"), user, "performed_at", "time")
-        if at < visit.checked_in_at.replace(second=0, microsecond=0):
+        if visit.checked_in_at and at < visit.checked_in_at.replace(second=0, microsecond=0):
             raise VisitStateError("The time cannot be before the check-in time "
                                   f"({_hhmm(visit.checked_in_at, user)}).", field="performed_at")
         if visit.checked_out_at and at > visit.checked_out_at:

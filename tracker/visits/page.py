@@ -1,9 +1,11 @@
 """The visit page: what its core sections need, and rendering it (also with a failed form).
 
 core_context is registered in VISIT_PAGE_CONTEXT, so any module that re-renders the page
-(clinical_routes on a validation error, for example) gets these sections too:
+(clinical_routes on a validation error, for example) gets these sections too. It leaves
+`visit` and `sections` to the caller of render_template:
 
-    return render_visit_page(visit, current_user, status=422, vitals_form=form)
+    render_template("visits/show.html", visit=visit, sections=VISIT_PAGE_SECTIONS,
+                    **visit_page_context(visit, user))
 """
 
 from datetime import timedelta
@@ -133,8 +135,7 @@ def core_context(visit: Visit, user: User) -> dict:
     may_start, reasons = infusion_may_start(visit)
     is_nurse = user.id == visit.nurse_id
     return {
-        "visit": visit, "patient": visit.patient, "order": visit.order,
-        "sections": VISIT_PAGE_SECTIONS,
+        "patient": visit.patient, "order": visit.order,
         "order_summary": order_summary(visit.order),
         "timer": timer(visit),
         "check_in_location": location_text(visit, "check_in"),
@@ -172,4 +173,5 @@ def render_visit_page(visit: Visit, user: User, *, status: int = 200, step_form=
         context["safety_forms"] = {**context["safety_forms"], safety_form[0]: safety_form[1]}
     context.update(overrides)
     label_medication_form(context["safety_forms"]["medication"], visit)
-    return render_template("visits/show.html", **context), status
+    return render_template("visits/show.html", visit=visit, sections=VISIT_PAGE_SECTIONS,
+                           **context), status

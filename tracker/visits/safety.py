@@ -183,9 +183,10 @@ def record_safety_check(user: User, visit: Visit, values: dict) -> SafetyCheck:
 
 def infusion_may_start(visit: Visit) -> tuple[bool, list[str]]:
     """(True, []) when the visit is checked in and every safety check is confirmed;
-    otherwise (False, reasons in plain words)."""
+    otherwise (False, reasons in plain words). A checked-out visit passes too when its checks
+    were confirmed: the nurse may chart, after leaving, an infusion given during the visit."""
     reasons: list[str] = []
-    if visit.state != VisitState.IN_PROGRESS.value:
+    if visit.state not in (VisitState.IN_PROGRESS.value, VisitState.COMPLETED.value):
         reasons.append("Check in first." if visit.state == VisitState.SCHEDULED.value
                        else f"The visit is {visit.state_label.lower()}.")
     if visit.infusion_blocked_reason:
