@@ -278,3 +278,12 @@ def test_replayed_writes_store_one_record(schedule, nurse):
     replay = services.record_step(nurse, visit, {"step_number": 1, "status": "done"}, client_id=step_id)
     assert replay.id == first.id
     assert db.session.query(AuditEvent).filter_by(action="visit_step_recorded").count() == 1
+
+
+def test_a_client_id_reused_for_another_operation_is_refused(schedule, nurse):
+    visit = schedule()
+    client_id = str(uuid.uuid4())
+    services.check_in(nurse, visit, PLACE, client_id=client_id)
+    with pytest.raises(VisitStateError, match="already sent for something else"):
+        services.record_step(nurse, visit, {"step_number": 1, "status": "done"}, client_id=client_id)
+    assert visit.steps == []

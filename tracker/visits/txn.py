@@ -28,7 +28,11 @@ def idempotent(operation: str, model):
                 client_id = idempotency.valid_client_id(client_id)
             except ValueError as error:
                 raise VisitStateError(str(error), field="client_id") from None
-            key = idempotency.find(user.id, client_id, operation)
+            try:
+                key = idempotency.find(user.id, client_id, operation)
+            except idempotency.ClientIdReused:
+                raise VisitStateError("This form was already sent for something else. Reload the "
+                                      "page and try again.", field="client_id") from None
             if key is not None:
                 return idempotency.replayed_record(key, model)
             try:
