@@ -15,6 +15,7 @@ from tracker.extensions import db
 from tracker.models import CaseloadAssignment, Patient, User
 from tracker.procedures import services as procedure_services
 from tracker.visits.charting.demo import seed_clinical_entries
+from tracker.visits.demo import seed_visits
 
 DEMO_PASSWORD = "demo-password-1"
 
@@ -81,8 +82,8 @@ def seed_people(app) -> None:
     db.session.commit()
 
 
-# The clinical entries document demo visits, so their seeder stays after the visits' one.
-SEEDERS: list[Callable] = [seed_procedure_record, seed_people, seed_clinical_entries]
+# Visits first: the clinical entries document demo visits.
+SEEDERS: list[Callable] = [seed_procedure_record, seed_people, seed_visits, seed_clinical_entries]
 
 
 def seed_demo(app) -> list[tuple[str, str, str]]:

@@ -50,6 +50,7 @@ def nav_links() -> list[tuple[str, str]]:
 
 NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("main.home", "Home", ("nurse", "patient", "coordinator", "admin")),
+    ("visits.schedule", "Schedule", ("coordinator", "admin")),
     ("patients.index", "Patients", ("nurse", "coordinator", "admin")),
     ("procedures.record", "About the procedure", ("nurse", "patient", "coordinator", "admin")),
     ("alerts.index", "Alerts", ("nurse", "coordinator", "admin")),

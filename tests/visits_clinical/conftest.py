@@ -1,11 +1,6 @@
 """Fixtures for the clinical sections: a checked-in visit with its safety checks confirmed,
 and a way to see the visit page as the nurse would (rendered like the page view does)."""
 
-import importlib
-import importlib.machinery
-import importlib.util
-import sys
-import types
 from datetime import timedelta
 
 import pytest
@@ -14,7 +9,8 @@ from flask_login import login_user
 from tracker.extensions import db
 from tracker.models import SafetyCheck
 from tracker.timeutil import utcnow
-from tracker.visits import clinical_routes
+from tracker.visits import page as visit_page
+from tracker.visits.charting import infusion
 
 # Agreed with the lifecycle helper: the checks that must be confirmed before an infusion.
 SAFETY_CHECKS = ("identity", "allergies", "medication", "anaphylaxis_kit", "pump")
@@ -56,7 +52,7 @@ def page(app):
     def render(visit, user):
         with app.test_request_context(f"/visits/{visit.id}"):
             login_user(user)
-            html, status = clinical_routes.render_visit_page(visit, user, {})
+            html, status = visit_page.render_visit_page(visit, user)
             assert status == 200
             return html
 
@@ -65,22 +61,10 @@ def page(app):
 
 @pytest.fixture
 def infusion_rule(monkeypatch):
-    """infusion_rule(allowed, reasons): make the lifecycle's infusion_may_start answer so.
-
-    The lifecycle module (tracker.visits.services) is written by another branch; until it
-    is merged, a stand-in module carries the answer so that the refusal path is tested.
-    """
+    """infusion_rule(allowed, reasons): make the safety-check gate answer so."""
 
     def install(allowed: bool, reasons: list[str]):
-        name = "tracker.visits.services"
-        if importlib.util.find_spec(name) is not None:
-            module = importlib.import_module(name)
-        else:
-            module = types.ModuleType(name)
-            module.__spec__ = importlib.machinery.ModuleSpec(name, loader=None)
-            monkeypatch.setitem(sys.modules, name, module)
-        monkeypatch.setattr(module, "infusion_may_start", lambda visit: (allowed, reasons),
-                            raising=False)
+        monkeypatch.setattr(infusion, "infusion_may_start", lambda visit: (allowed, reasons))
 
     return install
 

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
+from tests.visits_clinical.conftest import confirm_safety_checks
 from tracker.extensions import db
 from tracker.models import AdministrationInterruption, MedicationAdministration
 from tracker.timeutil import utcnow
@@ -144,6 +145,7 @@ def test_an_infusion_stops_once(visit, nurse):
 def test_an_administration_of_another_visit_is_not_found(visit, nurse, make, patient):
     other = make.visit(nurse=nurse, patient=patient, state="in_progress",
                        checked_in_at=utcnow() - timedelta(minutes=30))
+    confirm_safety_checks(other, nurse)
     row = running(other, nurse)
     with pytest.raises(NotFound):
         stop_administration(visit, nurse, {"administration_id": row.id})

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.visits_clinical.conftest import local_input
+from tests.visits_clinical.conftest import confirm_safety_checks, local_input
 from tracker.extensions import db
 from tracker.models import (
     AdministrationInterruption,
@@ -221,6 +221,7 @@ def test_a_stop_before_the_start_comes_back_with_the_message(visit, nurse, post_
 def test_an_administration_of_another_visit_is_404(visit, nurse, make, patient, post_entry):
     other = make.visit(nurse=nurse, patient=patient, state="in_progress",
                        checked_in_at=utcnow() - timedelta(minutes=30))
+    confirm_safety_checks(other, nurse)
     row = running_administration(other, nurse)
     response = post_entry(nurse, f"/visits/{visit.id}/administrations/{row.id}/stop",
                           f"stop-{row.id}", {})

@@ -4,8 +4,11 @@ from tracker.models import Role, User
 from tracker.patients import services as patient_services
 
 # role -> endpoint; a role without an entry gets main/home_<role>.html.
-HOME_ENDPOINTS: dict[str, str] = {Role.ADMIN.value: "admin.users",
-                                  Role.COORDINATOR.value: "history.dashboard_page"}
+HOME_ENDPOINTS: dict[str, str] = {
+    Role.ADMIN.value: "admin.users",
+    Role.NURSE.value: "visits.today",
+    Role.COORDINATOR.value: "history.dashboard_page",
+}
 
 
 def home_endpoint(role: str) -> str | None:

@@ -7,7 +7,7 @@ a refused entry re-renders the page with the messages next to the fields (422).
 
 from collections.abc import Callable
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, url_for
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
@@ -18,9 +18,7 @@ from tracker.visits import clinical_services as services
 from tracker.visits.access import VisitStateError, get_visit
 from tracker.visits.blueprint import (
     VISIT_PAGE_CONTEXT,
-    VISIT_PAGE_SECTIONS,
     bp,
-    visit_page_context,
 )
 from tracker.visits.charting.access_site import AccessView, access_site_context
 from tracker.visits.charting.common import check_may_chart
@@ -28,6 +26,7 @@ from tracker.visits.charting.complications import complication_kinds, complicati
 from tracker.visits.charting.infusion import infusion_context
 from tracker.visits.charting.line_care import line_care_context
 from tracker.visits.charting.vitals import describe, vitals_context
+from tracker.visits.page import render_visit_page
 
 NURSE = Role.NURSE.value
 _OPEN_STATES = {VisitState.IN_PROGRESS.value, VisitState.COMPLETED.value}
@@ -105,22 +104,6 @@ def visit_page_url(visit_id: int, anchor: str) -> str:
         return f"{bp.url_prefix}/{visit_id}#{anchor}"
 
 
-def render_visit_page(visit: Visit, user: User, replace: dict, status: int = 200):
-    """The visit page with some forms replaced by the submitted ones (kept values, errors).
-
-    `replace` maps a context key to a form, or (key, record id) to one form of a dict.
-    """
-    context = visit_page_context(visit, user)
-    for key, form in replace.items():
-        if isinstance(key, tuple):
-            name, record_id = key
-            context[name] = {**context.get(name, {}), record_id: form}
-        else:
-            context[key] = form
-    return render_template("visits/show.html", visit=visit, sections=VISIT_PAGE_SECTIONS,
-                           **context), status
-
-
 # --- Submitting one section -----------------------------------------------------------------
 
 def _submit(visit_id: int, *, form: Callable, service: Callable, anchor: str, slot,
@@ -142,7 +125,7 @@ def _submit(visit_id: int, *, form: Callable, service: Callable, anchor: str, sl
             message, category = saved(record) if callable(saved) else (saved, "success")
             flash(message, category)
             return redirect(visit_page_url(visit.id, anchor), code=303)
-    return render_visit_page(visit, current_user, {slot: submitted}, status=422)
+    return render_visit_page(visit, current_user, replace={slot: submitted}, status=422)
 
 
 def _vitals_saved(row) -> tuple[str, str]:

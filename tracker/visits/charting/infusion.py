@@ -7,8 +7,6 @@ from the order must be confirmed by the nurse before it is saved.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +24,7 @@ from tracker.visits.charting.common import (
     commit_entry,
     earlier_than,
 )
+from tracker.visits.safety import infusion_may_start
 
 # Typo guards, not clinical limits (for example 250 mL typed as 25000).
 MAX_VOLUME_ML = 5000
@@ -33,16 +32,8 @@ MAX_RATE_ML_PER_HOUR = 1000
 
 
 def infusion_gate(visit: Visit) -> tuple[bool, list[str]]:
-    """(may start, reasons not to): the lifecycle's rule (tracker.visits.services
-    .infusion_may_start: safety checks confirmed...) when that module provides it."""
-    # Imported here: the lifecycle module is written alongside this one and may not exist
-    # yet on every branch; when it does not, nothing here blocks a start.
-    if importlib.util.find_spec("tracker.visits.services") is None:
-        return True, []
-    rule = getattr(importlib.import_module("tracker.visits.services"), "infusion_may_start", None)
-    if rule is None:
-        return True, []
-    allowed, reasons = rule(visit)
+    """(may start, reasons not to): the safety checks' rule, in one place."""
+    allowed, reasons = infusion_may_start(visit)
     return bool(allowed), list(reasons)
 
 
