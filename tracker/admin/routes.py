@@ -95,7 +95,7 @@ def audit_log():
             action=form.action.data or None,
             date_from=_parse_date(form.date_from), date_to=_parse_date(form.date_to))
     page = request.args.get("page", 1, type=int)
-    rows, total = services.search_audit(flt, current_user.timezone, page)
+    rows, total, page = services.search_audit(flt, current_user.timezone, page)
     return render_template("admin/audit.html", form=form, rows=rows, total=total, page=page,
                            page_size=services.PAGE_SIZE)
 
