@@ -9,11 +9,11 @@ from tracker.routing import RecordIdConverter
 
 def create_app(config: type[Config] | None = None) -> Flask:
     config = config or config_from_env()
-    if issubclass(config, ProductionConfig):
-        config.check()
+    required = config.required_settings() if issubclass(config, ProductionConfig) else {}
     app = Flask(__name__, template_folder="../templates", static_folder="../static",
                 instance_relative_config=True)
     app.config.from_object(config)
+    app.config.update(required)
     # Before any blueprint adds its rules: every <int:...> in a URL is a bounded record id.
     app.url_map.converters["int"] = RecordIdConverter
     if app.config.get("TRUST_PROXY_HOPS"):
