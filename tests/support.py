@@ -146,3 +146,18 @@ def session_cookie_header(response) -> str | None:
         if header.startswith(SESSION_COOKIE + "="):
             return header
     return None
+
+
+def unlabelled_fields(html: str) -> list[str]:
+    """Form fields without a <label for=...> (or an aria-label): every field needs one."""
+    labelled = set(re.findall(r'<label\b[^>]*\bfor="([^"]+)"', html))
+    found = []
+    for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", html):
+        kind = re.search(r'\btype="([^"]+)"', tag)
+        if kind and kind.group(1) in ("hidden", "submit", "button", "reset", "image"):
+            continue
+        field_id = re.search(r'\bid="([^"]+)"', tag)
+        if "aria-label=" in tag or (field_id and field_id.group(1) in labelled):
+            continue
+        found.append(tag[:120])
+    return found

@@ -5,8 +5,9 @@
 2. Each role and an anonymous visitor request every route (GET for GET routes, and the write
    method with a valid CSRF token and nothing else): anonymous -> sign-in (public routes answer);
    a role outside the declaration -> 403; a role inside it -> never 403, never 5xx. Along
-   the way every GET must leave the data as it was (reads are audited, nothing else), and
-   no page may carry inline script or style (the CSP would block them).
+   the way every GET must leave the data as it was (reads are audited, nothing else), no
+   page may carry inline script or style (the CSP would block them), and every form field
+   has a label.
 3. Object level: a nurse and a patient get 404 for records out of their reach, and every
    role gets 404 for ids that do not exist.
 """
@@ -26,7 +27,13 @@ from tests.route_walk import (
     url_for_rule,
     walked_rules,
 )
-from tests.support import data_snapshot, inline_code, location_path, snapshot_difference
+from tests.support import (
+    data_snapshot,
+    inline_code,
+    location_path,
+    snapshot_difference,
+    unlabelled_fields,
+)
 from tracker.extensions import limiter
 
 SIGN_OUT_ENDPOINTS = {"auth.logout"}  # the one route whose job is to end the session
@@ -95,8 +102,10 @@ def test_every_route_admits_exactly_the_declared_roles(app, world, who):
                 if changed:
                     problems.append(f"{where} changed {changed} on a GET")
             if response.mimetype == "text/html":
-                problems += [f"{where} inline code: {tag}"
-                             for tag in inline_code(response.get_data(as_text=True))]
+                page = response.get_data(as_text=True)
+                problems += [f"{where} inline code: {tag}" for tag in inline_code(page)]
+                problems += [f"{where} field without a label: {tag}"
+                             for tag in unlabelled_fields(page)]
     assert not problems, "\n".join(problems)
 
 
