@@ -31,13 +31,13 @@ def load_file(path: Path) -> list[ProcedureRecord]:
     Returns the versions that became current (new or earlier ones).
     """
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    created = []
+    became_current = []
     for entry in data["procedures"]:
         record = _store_if_changed(entry)
         if record is not None:
-            created.append(record)
+            became_current.append(record)
     db.session.commit()
-    return created
+    return became_current
 
 
 def _store_if_changed(entry: dict) -> ProcedureRecord | None:
