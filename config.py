@@ -81,6 +81,8 @@ class Config:
 
     # The benchmark reads X-Query-Count from every response when this is on.
     SQL_QUERY_COUNT_HEADER = _env_bool("SQL_QUERY_COUNT_HEADER", False)
+    # Proxies in front of the app (X-Forwarded-For/-Proto): client addresses for audit and throttling.
+    TRUST_PROXY_HOPS = _env_int("TRUST_PROXY_HOPS", 0)
 
     PREFERRED_URL_SCHEME = "http"
     TESTING = False
@@ -105,13 +107,16 @@ class ProductionConfig(Config):
     PREFERRED_URL_SCHEME = "https"
 
     @classmethod
-    def check(cls) -> None:
-        """Refuse to start without the settings that must never default."""
+    def required_settings(cls) -> dict:
+        """The settings that must never default, read when the app is created (not when this
+        module was imported), so that the values checked are the values used."""
         missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
         if missing:
             raise RuntimeError(
                 "Production configuration needs these environment variables: " + ", ".join(missing)
             )
+        return {"SECRET_KEY": os.environ["SECRET_KEY"],
+                "SQLALCHEMY_DATABASE_URI": database_url(os.environ["DATABASE_URL"])}
 
 
 CONFIGS = {

@@ -113,9 +113,8 @@ def database(app):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits(request):
-    """Sign-in limits count across tests otherwise; pure-function tests have no app to reset."""
-    if "app" in request.fixturenames or "live_app" in request.fixturenames:
+def _fresh_rate_limits():
+    if limiter.initialized:  # tests of pure functions run before any app exists
         limiter.reset()
 
 

@@ -4,15 +4,18 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, ProductionConfig, config_from_env
+from tracker.routing import RecordIdConverter
 
 
 def create_app(config: type[Config] | None = None) -> Flask:
     config = config or config_from_env()
-    if issubclass(config, ProductionConfig):
-        config.check()
+    required = config.required_settings() if issubclass(config, ProductionConfig) else {}
     app = Flask(__name__, template_folder="../templates", static_folder="../static",
                 instance_relative_config=True)
     app.config.from_object(config)
+    app.config.update(required)
+    # Before any blueprint adds its rules: every <int:...> in a URL is a bounded record id.
+    app.url_map.converters["int"] = RecordIdConverter
     if app.config.get("TRUST_PROXY_HOPS"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUST_PROXY_HOPS"],
                                 x_proto=app.config["TRUST_PROXY_HOPS"])

@@ -33,11 +33,10 @@ def procedure_group():
 @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False), default=None)
 def procedure_load(path):
     """Store a new version of the record when the file changed."""
-    created = procedure_services.load_file(path or current_app.config["PROCEDURE_RECORD_FILE"])
-    if created:
-        for record in created:
-            click.echo(f"Stored {record.code} version {record.version}.")
-    else:
+    current = procedure_services.load_file(path or current_app.config["PROCEDURE_RECORD_FILE"])
+    for record in current:
+        click.echo(f"{record.code} is now version {record.version}.")
+    if not current:
         click.echo("The procedure record is up to date.")
 
 

@@ -4,6 +4,8 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from tracker.extensions import db
+
 MESSAGES = {
     400: ("Something in that request was not right", "Go back, check the form and try again."),
     403: ("You do not have access to this page", "If you think you should, ask a coordinator."),
@@ -45,4 +47,10 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, request.endpoint)
+        # A failed flush leaves the session unusable; the page (its header shows who is
+        # signed in) may need to read again.
+        try:
+            db.session.rollback()
+        except Exception:
+            app.logger.exception("rollback after an unhandled error failed")
         return render_error(InternalServerError.code)

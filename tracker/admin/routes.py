@@ -100,8 +100,8 @@ def audit_log():
     flt = services.AuditFilter(
         user_id=form.user_id.data or None, patient_id=form.patient_id.data or None,
         action=form.action.data or None, date_from=date_from, date_to=date_to)
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows, total = services.search_audit(flt, current_user.timezone, page)
+    rows, total, page = services.search_audit(flt, current_user.timezone,
+                                              request.args.get("page", 1, type=int))
     return render_template("admin/audit.html", form=form, rows=rows, total=total, page=page,
                            page_size=services.PAGE_SIZE, invalid=False)
 

@@ -30,7 +30,9 @@ def _day_start(day: date, tz: str) -> datetime:
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(tz))
 
 
-def search_audit(flt: AuditFilter, tz: str, page: int = 1) -> tuple[list[AuditEvent], int]:
+def search_audit(flt: AuditFilter, tz: str, page: int = 1) -> tuple[list[AuditEvent], int, int]:
+    """One page of matching events (newest first), the number of matches, and the page shown:
+    a page number out of range shows the nearest page (it comes from the URL)."""
     conditions = []
     if flt.user_id:
         conditions.append(AuditEvent.user_id == flt.user_id)
@@ -48,7 +50,9 @@ def search_audit(flt: AuditFilter, tz: str, page: int = 1) -> tuple[list[AuditEv
                  patient_id=flt.patient_id or None, detail={"page": page})
     db.session.commit()
     total = db.session.scalar(select(func.count()).select_from(AuditEvent).where(*conditions))
+    last_page = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), last_page)
     rows = list(db.session.scalars(
         select(AuditEvent).where(*conditions).order_by(AuditEvent.id.desc())
-        .limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)))
-    return rows, total
+        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+    return rows, total, page

@@ -21,6 +21,7 @@ def index():
 @bp.route("/<int:alert_id>/acknowledge", methods=["POST"])
 @roles_required(*STAFF)
 def acknowledge(alert_id: int):
+    services.visible_alert(alert_id, current_user)  # an unknown or unseen alert is 404 first
     form = AcknowledgeForm()
     if form.validate_on_submit():
         try:

@@ -66,11 +66,17 @@ def acknowledged_alerts(user: User, limit: int = 50) -> list[Alert]:
     return list(db.session.scalars(query.order_by(Alert.acknowledged_at.desc()).limit(limit)))
 
 
-def acknowledge(alert_id: int, user: User, note: str) -> Alert:
+def visible_alert(alert_id: int, user: User) -> Alert:
+    """The alert if the user may see it, else 404 (whatever else the request carries)."""
     alert = db.session.get(Alert, alert_id)
     if alert is None or db.session.scalar(_visible(select(Alert.id).where(Alert.id == alert_id),
                                                    user)) is None:
         raise NotFound()
+    return alert
+
+
+def acknowledge(alert_id: int, user: User, note: str) -> Alert:
+    alert = visible_alert(alert_id, user)
     if alert.acknowledged_at is not None:
         raise AlertError("note", "This alert was already acknowledged.")
     note = (note or "").strip()

@@ -25,6 +25,19 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+_dummy_hashes: dict[int, str] = {}
+
+
+def spend_verification_time(password: str) -> None:
+    """Verify against a throwaway hash made with the current parameters, so that an unknown
+    e-mail takes as long to refuse as a wrong password (response time does not tell which
+    accounts exist)."""
+    dummy = _dummy_hashes.get(id(_hasher))
+    if dummy is None:
+        dummy = _dummy_hashes[id(_hasher)] = _hasher.hash("not-a-real-password")
+    verify_password(dummy, password)
+
+
 def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 

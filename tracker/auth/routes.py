@@ -1,7 +1,5 @@
 """Sign-in and sign-out."""
 
-import secrets
-
 from flask import (
     Blueprint,
     current_app,
@@ -48,7 +46,6 @@ def login():
             session.clear()  # a fresh session at every sign-in (no session fixation)
             login_user(user, remember=False)
             start_session()
-            session["sid"] = secrets.token_urlsafe(16)
             return redirect(target or url_for("main.home"))
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
 
@@ -56,7 +53,7 @@ def login():
 @bp.route("/sign-out", methods=["POST"])
 @roles_required(*ALL_SIGNED_IN)
 def logout():
-    services.record_sign_out(current_user)
+    services.sign_out(current_user)
     logout_user()
     session.clear()
     flash("You are signed out.", "success")

@@ -1,5 +1,6 @@
 """Signing in and out, lockout, and user administration."""
 
+import math
 from datetime import timedelta
 
 from flask import current_app
@@ -7,13 +8,16 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound
 
 from tracker import audit
-from tracker.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
+from tracker.auth.passwords import (
+    hash_password,
+    needs_rehash,
+    password_problem,
+    spend_verification_time,
+    verify_password,
+)
 from tracker.extensions import db
 from tracker.models import Patient, Role, User
 from tracker.timeutil import is_valid_timezone, utcnow
-
-# Spent on unknown e-mails too, so response time does not tell which accounts exist.
-_DUMMY_HASH = hash_password("not-a-real-password")
 
 
 class SignInRefused(Exception):
@@ -47,18 +51,25 @@ def authenticate(email: str, password: str) -> User:
     user = find_user_by_email(email)
     now = utcnow()
     if user is None:
-        verify_password(_DUMMY_HASH, password)
+        spend_verification_time(password)
         audit.record("sign_in_failed", detail={"reason": "unknown_account"})
         db.session.commit()
         raise SignInRefused(GENERIC_REFUSAL)
     if user.locked_until and user.locked_until > now:
+        if not verify_password(user.password_hash, password):
+            # Only someone who knows the password learns of the lock: to anyone else a
+            # locked account answers like an unknown one.
+            audit.record("sign_in_failed", record_type="user", record_id=user.id,
+                         user_id=user.id, detail={"reason": "locked"})
+            db.session.commit()
+            raise SignInRefused(GENERIC_REFUSAL)
         audit.record("sign_in_refused_locked", record_type="user", record_id=user.id,
                      user_id=user.id)
         db.session.commit()
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
         raise SignInRefused(
             f"This account is locked after too many failed attempts. Try again in {minutes} "
-            "minutes, or ask an administrator to reset it."
+            f"minute{'' if minutes == 1 else 's'}, or ask an administrator to reset it."
         )
     if not verify_password(user.password_hash, password) or not user.active:
         _count_failure(user, now)
@@ -84,7 +95,11 @@ def _count_failure(user: User, now) -> None:
         audit.record("lockout", record_type="user", record_id=user.id, user_id=user.id)
 
 
-def record_sign_out(user: User) -> None:
+def sign_out(user: User) -> None:
+    """End the user's sessions. The session lives in a signed cookie, not on the server, so a
+    copy of the cookie would outlive sign-out; a new auth epoch makes every copy worthless
+    (and so signs the account out on its other devices too)."""
+    user.auth_epoch += 1
     audit.record("sign_out", record_type="user", record_id=user.id, user_id=user.id)
     db.session.commit()
 

@@ -1,5 +1,7 @@
 """Session lifetime: an idle limit and an absolute limit, checked on every request."""
 
+from urllib.parse import urlsplit
+
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
@@ -16,8 +18,18 @@ def start_session() -> None:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only a local path may be a redirect target after sign-in."""
+    """Only a local path may be a redirect target after sign-in.
+
+    Browsers drop tabs and newlines inside URLs (slash, tab, "/evil.example" becomes
+    "//evil.example", another site) and a newline cannot go in a header at all, so any
+    control character or space refuses the target, as do a scheme or a host.
+    """
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(c) <= 32 or ord(c) == 127 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
         return None
     return target
 

@@ -44,6 +44,7 @@ def dashboard_page():
 @bp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
 @roles_required(*OFFICE)
 def acknowledge_alert(alert_id: int):
+    alert_services.visible_alert(alert_id, current_user)  # 404 before anything else
     form = DashboardAcknowledgeForm()
     if form.validate_on_submit():
         try:

@@ -25,18 +25,19 @@ def content_hash(entry: dict) -> str:
 
 def load_file(path: Path) -> list[ProcedureRecord]:
     """Store a new version of each code whose text changed; unchanged codes are left alone.
+    A text that matches an earlier version makes that version current again.
 
     Idempotent: loading the same file twice stores nothing the second time.
-    Returns the versions created.
+    Returns the versions that became current (new or earlier ones).
     """
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    created = []
+    became_current = []
     for entry in data["procedures"]:
         record = _store_if_changed(entry)
         if record is not None:
-            created.append(record)
+            became_current.append(record)
     db.session.commit()
-    return created
+    return became_current
 
 
 def _store_if_changed(entry: dict) -> ProcedureRecord | None:
@@ -51,7 +52,9 @@ def _store_if_changed(entry: dict) -> ProcedureRecord | None:
         older.is_current = False
     if existing is not None:  # the file went back to an earlier text: that version is current again
         existing.is_current = True
-        return None
+        audit.record("procedure_record_reactivated", record_type="procedure_record",
+                     record_id=existing.id, detail={"code": code, "version": existing.version})
+        return existing
     latest = db.session.scalar(
         select(func.max(ProcedureRecord.version)).where(ProcedureRecord.code == code)) or 0
     record = ProcedureRecord(code=code, version=latest + 1, content_hash=digest,

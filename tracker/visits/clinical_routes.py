@@ -7,12 +7,13 @@ a refused entry re-renders the page with the messages next to the fields (422).
 
 from collections.abc import Callable
 
-from flask import flash, redirect, url_for
+from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from tracker.authz import roles_required
-from tracker.models import Role, User, Visit, VisitState
+from tracker.extensions import db
+from tracker.models import Complication, MedicationAdministration, Role, User, Visit, VisitState
 from tracker.visits import clinical_forms as forms
 from tracker.visits import clinical_services as services
 from tracker.visits.access import VisitStateError, get_visit
@@ -109,6 +110,7 @@ def visit_page_url(visit_id: int, anchor: str) -> str:
 def _submit(visit_id: int, *, form: Callable, service: Callable, anchor: str, slot,
             action: str, saved: Callable | str, extra: dict | None = None):
     visit = get_visit(current_user, visit_id)
+    _require_entry_of_visit(visit, extra or {})
     try:
         check_may_chart(visit, current_user, action)
     except VisitStateError as error:
@@ -126,6 +128,19 @@ def _submit(visit_id: int, *, form: Callable, service: Callable, anchor: str, sl
             flash(message, category)
             return redirect(visit_page_url(visit.id, anchor), code=303)
     return render_visit_page(visit, current_user, replace={slot: submitted}, status=422)
+
+
+# Entries addressed inside a visit's URL: an id that is not part of this visit is a 404,
+# whatever the visit's state (checked before anything else, like the visit itself).
+_NESTED = {"administration_id": MedicationAdministration, "complication_id": Complication}
+
+
+def _require_entry_of_visit(visit: Visit, extra: dict) -> None:
+    for key, model in _NESTED.items():
+        if key in extra:
+            row = db.session.get(model, extra[key])
+            if row is None or row.visit_id != visit.id:
+                abort(404)
 
 
 def _vitals_saved(row) -> tuple[str, str]:
