@@ -64,7 +64,7 @@ def test_a_due_reminder_is_delivered_in_app_and_by_email_once(visit, people, out
     assert sent.status == "sent"
     assert sent.sent_at == DAY_BEFORE + timedelta(seconds=10)
     assert sent.attempts == 1
-    assert sent.channels_done == ["in_app", "email"]
+    assert sorted(sent.channels_done) == ["email", "in_app"]
     assert sent.recipient_user_id == people["patient_user"].id
     assert sent.claimed_by is None and sent.claimed_until is None
 
@@ -265,3 +265,19 @@ def test_dispatch_claims_in_batches(visit, people):
     report = dispatch_at(VISIT_START - timedelta(minutes=30), batch_size=1)
     assert report.claimed == 3
     assert report.outcomes == {"sent": 2, "expired": 1}  # the day-before one is superseded
+
+
+def test_an_unexpected_error_counts_as_a_failed_attempt(app, visit, people, monkeypatch):
+    from tracker.reminders import messages
+
+    def broken(*_args):
+        raise RuntimeError("a bug while writing the message")
+
+    monkeypatch.setattr(messages, "build", broken)
+    monkeypatch.setitem(app.config, "REMINDER_MAX_ATTEMPTS", 2)
+    assert dispatch_at(DAY_BEFORE).outcomes == {"retry": 1}
+    crashed = reminder(visit, "preparation", 24)
+    assert crashed.last_error == "internal error: RuntimeError"
+    assert crashed.next_attempt_at == DAY_BEFORE + timedelta(seconds=60)
+    assert dispatch_at(DAY_BEFORE + timedelta(seconds=60)).outcomes == {"failed": 1}
+    assert [a.kind for a in alert_services.open_alerts(people["coordinator"])] == ["reminder_failed"]

@@ -209,3 +209,20 @@ def test_a_missed_visit_cancels_its_reminders(make):
     with time_machine.travel(utc(2026, 5, 5, 17), tick=False):
         cancel(visit, VisitState.MISSED)
     assert {r.status_reason for r in reminders(visit, "cancelled")} == {"visit_missed"}
+
+
+def test_a_visit_signalled_before_its_first_flush_gets_its_rows(make):
+    from tracker.checklists.services import checklists_of
+    from tracker.models import Visit
+    from tracker.procedures.services import current_record
+
+    patient, nurse = make.patient(), make.nurse()
+    order = make.order(patient)
+    with time_machine.travel(utc(2026, 5, 1, 12), tick=False):
+        visit = Visit(patient_id=patient.id, nurse_id=nurse.id, order_id=order.id,
+                      procedure_record_id=current_record().id, planned_start=utc(2026, 5, 5, 14))
+        db.session.add(visit)
+        events.visit_scheduled.send(visit)  # as a service might, before any flush
+        db.session.commit()
+    assert len(reminders(visit)) == 3
+    assert set(checklists_of(visit)) == {"preparation", "recovery"}

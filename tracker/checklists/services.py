@@ -54,6 +54,8 @@ def generate_for_visit(visit: Visit) -> dict[str, Checklist]:
     Items: the steps of the procedure record pinned on the visit, then the order's items.
     Adds to the caller's transaction; does not commit.
     """
+    if visit.id is None:  # a visit service may signal before its first flush
+        db.session.flush()
     existing = checklists_of(visit)
     content = visit.procedure_record.content if visit.procedure_record else {}
     created = []

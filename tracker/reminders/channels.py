@@ -17,7 +17,6 @@ from typing import Protocol
 
 from flask import current_app
 
-from tracker.models import Patient, User
 from tracker.reminders import notifications
 
 LOG = logging.getLogger(__name__)
@@ -27,16 +26,19 @@ class DeliveryError(Exception):
     """A channel could not deliver this time (the dispatcher retries with backoff)."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Message:
     """One reminder, written for one person, in the shapes each channel needs.
 
-    The in-app text may name the patient and the step (it is read after signing in); the
-    e-mail carries the minimum necessary: a first name, a time and a link to sign in.
+    Plain values only (no database objects), so that channels talking to the outside world
+    run with no database transaction open. The in-app text may name the patient and the
+    step (it is read after signing in); the e-mail carries the minimum necessary: a first
+    name, a time and a link to sign in.
     """
 
-    recipient: User
-    patient: Patient | None  # the patient it is about, when the recipient is that patient
+    recipient_id: int
+    recipient_email: str
+    email_opt_out: bool  # the patient asked for no e-mail
     kind: str
     title: str
     body: str
@@ -48,6 +50,10 @@ class Message:
 
 class Channel(Protocol):
     name: str
+    # True: the channel writes rows in the transaction that records the outcome (so it is
+    # delivered exactly when the outcome is stored). False: it talks to the outside world
+    # and is called before that transaction, with none open.
+    transactional: bool
 
     def accepts(self, message: Message) -> bool: ...
 
@@ -55,15 +61,16 @@ class Channel(Protocol):
 
 
 class InAppChannel:
-    """A row in the recipient's notification list, in the dispatcher's transaction."""
+    """A row in the recipient's notification list."""
 
     name = "in_app"
+    transactional = True
 
     def accepts(self, message: Message) -> bool:
-        return message.recipient is not None
+        return True
 
     def send(self, message: Message) -> None:
-        notifications.add(message.recipient.id, message.kind, message.title, message.body,
+        notifications.add(message.recipient_id, message.kind, message.title, message.body,
                           message.link, reminder_id=message.reminder_id)
 
 
@@ -71,11 +78,10 @@ class EmailChannel:
     """E-mail to the recipient's sign-in address, unless the patient opted out."""
 
     name = "email"
+    transactional = False
 
     def accepts(self, message: Message) -> bool:
-        if not message.recipient or not message.recipient.email:
-            return False
-        return not (message.patient is not None and message.patient.email_opt_out)
+        return bool(message.recipient_email) and not message.email_opt_out
 
     def send(self, message: Message) -> None:
         email = build_email(message)
@@ -89,7 +95,7 @@ def build_email(message: Message) -> EmailMessage:
     config = current_app.config
     email = EmailMessage()
     email["From"] = config["MAIL_FROM"]
-    email["To"] = message.recipient.email
+    email["To"] = message.recipient_email
     email["Subject"] = message.email_subject
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = make_msgid(domain="infusion-tracker.local")
@@ -152,6 +158,6 @@ def transport(app=None):
     return SmtpTransport(app.config)
 
 
-# In delivery order: the in-app notification is stored first, so it is there even when
-# e-mail has to be retried.
+# Every channel a reminder goes out on. The in-app notification is stored with the outcome
+# of the first attempt, so it is there even when e-mail has to be retried.
 CHANNELS: list[Channel] = [InAppChannel(), EmailChannel()]

@@ -41,7 +41,7 @@ from tracker.alerts.services import raise_alert
 from tracker.extensions import db
 from tracker.models import Reminder, ReminderKind, ReminderStatus, User, VisitState
 from tracker.reminders import messages
-from tracker.reminders.channels import CHANNELS, DeliveryError
+from tracker.reminders.channels import CHANNELS, DeliveryError, Message
 from tracker.reminders.planning import due_reminders_query
 from tracker.timeutil import utcnow
 
@@ -93,7 +93,12 @@ def dispatch_due(*, dispatcher_id: str | None = None, batch_size: int | None = N
             break
         report.claimed += len(claimed)
         for reminder_id in claimed:
-            report.add(deliver_claimed(reminder_id, me))
+            try:
+                outcome = deliver_claimed(reminder_id, me)
+            except Exception as error:
+                LOG.exception("reminder %s: delivery failed unexpectedly", reminder_id)
+                outcome = record_crash(reminder_id, me, error)
+            report.add(outcome)
     return report
 
 
@@ -169,85 +174,133 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=base * 4 ** max(0, attempts - 1))
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """What delivery needs of a claimed reminder, read before any outside call."""
+
+    id: int
+    attempts: int
+    channels_done: tuple[str, ...]
+
+
 def deliver_claimed(reminder_id: int, me: str) -> str:
-    """Deliver one claimed reminder and record the outcome; returns the outcome's name."""
+    """Deliver one claimed reminder and record the outcome; returns the outcome's name.
+
+    Three steps: read (and end that transaction), send on the outside channels with no
+    transaction open, then record the outcome in a transaction that begins with the
+    conditional UPDATE (on SQLite that takes the write lock first, so a web request that
+    wrote meanwhile cannot make the recording fail) and writes the in-app notification.
+    """
     reminder = db.session.get(Reminder, reminder_id, populate_existing=True)
     if reminder is None or reminder.status != PENDING or reminder.claimed_by != me:
         db.session.rollback()
         return "lost"
+    claimed = Claimed(reminder.id, reminder.attempts, tuple(reminder.channels_done or ()))
     now = utcnow()
     verdict = usefulness(reminder, now)
+    recipient = recipient_of(reminder) if verdict.send else None
+    message = messages.build(reminder, recipient) if recipient is not None else None
+    db.session.commit()  # nothing was written: this only ends the read transaction
     if not verdict.send:
-        return _record(reminder, me, {"status": verdict.status.value,
-                                      "status_reason": verdict.reason}, verdict.status.value)
-    recipient = recipient_of(reminder)
-    if recipient is None:
-        return _record(reminder, me, {"status": ReminderStatus.SKIPPED.value,
-                                      "status_reason": "no_recipient"}, "skipped")
-    return _send(reminder, recipient, me, now)
+        return _record(claimed, me, {"status": verdict.status.value,
+                                     "status_reason": verdict.reason}, verdict.status.value)
+    if message is None:
+        return _record(claimed, me, {"status": ReminderStatus.SKIPPED.value,
+                                     "status_reason": "no_recipient"}, "skipped")
+    return _send(claimed, message, me, now)
 
 
-def _send(reminder: Reminder, recipient: User, me: str, now: datetime) -> str:
-    message = messages.build(reminder, recipient)
-    done = list(reminder.channels_done or [])
-    errors = {}
-    for channel in CHANNELS:
-        if channel.name in done or not channel.accepts(message):
-            continue
+def _send(claimed: Claimed, message: Message, me: str, now: datetime) -> str:
+    wanted = [c for c in CHANNELS if c.name not in claimed.channels_done and c.accepts(message)]
+    done, errors = list(claimed.channels_done), {}
+    for channel in (c for c in wanted if not c.transactional):
         try:
             channel.send(message)
         except DeliveryError as error:
             errors[channel.name] = str(error)
         else:
             done.append(channel.name)
-    attempts = reminder.attempts + 1
-    values = {"attempts": attempts, "channels_done": done, "recipient_user_id": recipient.id}
+    in_outcome = [c for c in wanted if c.transactional]
+    done += [c.name for c in in_outcome]  # written with the outcome, or not at all
+    attempts = claimed.attempts + 1
+    values = {"attempts": attempts, "channels_done": done,
+              "recipient_user_id": message.recipient_id}
+    detail = {"channels": done}
+
+    def write_in_app():
+        for channel in in_outcome:
+            channel.send(message)
+
     if not errors:
         values.update(status=ReminderStatus.SENT.value, sent_at=now, last_error="")
-        return _record(reminder, me, values, "sent", channels=done)
+        return _record(claimed, me, values, "sent", also=write_in_app, **detail)
     values["last_error"] = "; ".join(f"{name}: {text}" for name, text in errors.items())[:1000]
+    detail["failed"] = sorted(errors)
     if attempts >= current_app.config["REMINDER_MAX_ATTEMPTS"]:
         values.update(status=ReminderStatus.FAILED.value, status_reason="delivery_failed")
-        return _record(reminder, me, values, "failed", channels=done, failed=sorted(errors))
+        return _record(claimed, me, values, "failed", also=write_in_app, **detail)
     values["next_attempt_at"] = now + retry_delay(attempts)
-    return _record(reminder, me, values, "retry", channels=done, failed=sorted(errors))
+    return _record(claimed, me, values, "retry", also=write_in_app, **detail)
 
 
-def _record(reminder: Reminder, me: str, values: dict, outcome: str, **detail) -> str:
-    """Store the outcome if the claim is still this dispatcher's; otherwise undo everything
-    (the in-app notification added by this attempt included)."""
+def record_crash(reminder_id: int, me: str, error: Exception) -> str:
+    """An unexpected error while delivering counts as a failed attempt, so that one broken
+    reminder is retried with backoff and finally reported, never retried forever."""
+    db.session.rollback()
+    reminder = db.session.get(Reminder, reminder_id, populate_existing=True)
+    if reminder is None or reminder.status != PENDING or reminder.claimed_by != me:
+        db.session.rollback()
+        return "lost"
+    claimed = Claimed(reminder.id, reminder.attempts, tuple(reminder.channels_done or ()))
+    db.session.commit()
+    attempts = claimed.attempts + 1
+    values = {"attempts": attempts, "last_error": f"internal error: {type(error).__name__}"}
+    if attempts >= current_app.config["REMINDER_MAX_ATTEMPTS"]:
+        values.update(status=ReminderStatus.FAILED.value, status_reason="delivery_failed")
+        return _record(claimed, me, values, "failed")
+    values["next_attempt_at"] = utcnow() + retry_delay(attempts)
+    return _record(claimed, me, values, "retry")
+
+
+def _record(claimed: Claimed, me: str, values: dict, outcome: str, also=None, **detail) -> str:
+    """Store the outcome if the claim is still this dispatcher's, with what `also` writes
+    (the in-app notification); otherwise store nothing at all."""
     try:
         result = db.session.execute(
-            update(Reminder).where(Reminder.id == reminder.id, Reminder.claimed_by == me,
+            update(Reminder).where(Reminder.id == claimed.id, Reminder.claimed_by == me,
                                    Reminder.status == PENDING)
             .values(claimed_by=None, claimed_until=None, **values)
             .execution_options(synchronize_session=False))
         if result.rowcount != 1:
             db.session.rollback()
-            LOG.warning("reminder %s: claim lost before its outcome was stored", reminder.id)
+            LOG.warning("reminder %s: claim lost before its outcome was stored", claimed.id)
             return "lost"
+        if also is not None:
+            also()
+        reminder = db.session.get(Reminder, claimed.id, populate_existing=True)
         audit.record(f"reminder_{outcome}", record_type="reminder", record_id=reminder.id,
                      patient_id=reminder.patient_id,
                      detail={"kind": reminder.kind, "attempt": values.get("attempts"),
                              "reason": values.get("status_reason"), **detail})
         if outcome == "failed":
-            _raise_failure_alert(reminder, values)
+            _raise_failure_alert(reminder)
         db.session.commit()
     except IntegrityError:
         # The database refused a second in-app notification for this reminder: another
         # dispatcher delivered it after this claim expired.
         db.session.rollback()
-        LOG.warning("reminder %s: already delivered by another dispatcher", reminder.id)
+        LOG.warning("reminder %s: already delivered by another dispatcher", claimed.id)
         return "lost"
-    LOG.info("reminder %s (%s): %s", reminder.id, reminder.kind, outcome)
+    LOG.info("reminder %s: %s", claimed.id, outcome)
     return outcome
 
 
-def _raise_failure_alert(reminder: Reminder, values: dict) -> None:
+def _raise_failure_alert(reminder: Reminder) -> None:
     who = "the nurse" if reminder.audience == "nurse" else "the patient"
-    in_app = " The in-app notification was delivered." if "in_app" in values["channels_done"] else ""
+    in_app = (" The in-app notification was delivered."
+              if "in_app" in (reminder.channels_done or []) else "")
     raise_alert(
         "reminder_failed", "warning",
-        f"A reminder to {who} ({reminder.kind_label}) could not be sent by e-mail after "
-        f"{values['attempts']} attempts.{in_app} Please contact them another way.",
+        f"A reminder to {who} ({reminder.kind_label}) could not be delivered after "
+        f"{reminder.attempts} attempts.{in_app} Please contact them another way.",
         patient_id=reminder.patient_id, visit_id=reminder.visit_id, trigger=reminder)

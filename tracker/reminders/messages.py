@@ -91,9 +91,10 @@ def build(reminder: Reminder, recipient: User) -> Message:
 def _message(reminder, recipient, patient, *, title, body, link, subject, lines) -> Message:
     greeting = f"Hello {first_name(recipient, patient)},\n\n"
     email_body = greeting + "\n".join(lines) + f"\n\n{sign_in_url()}\n\n" + SIGN_OFF
-    return Message(recipient=recipient, patient=patient, kind=f"reminder_{reminder.kind}",
-                   title=title, body=body, link=link, email_subject=subject,
-                   email_body=email_body, reminder_id=reminder.id)
+    return Message(recipient_id=recipient.id, recipient_email=recipient.email,
+                   email_opt_out=bool(patient is not None and patient.email_opt_out),
+                   kind=f"reminder_{reminder.kind}", title=title, body=body, link=link,
+                   email_subject=subject, email_body=email_body, reminder_id=reminder.id)
 
 
 def _preparation(reminder: Reminder, recipient: User, patient: Patient) -> Message:

@@ -57,6 +57,8 @@ def planned_offsets(kind: ReminderKind) -> list[int]:
 
 
 def reminders_of(visit: Visit, kinds=None, statuses=None) -> list[Reminder]:
+    if visit.id is None:  # a visit service may signal before its first flush
+        db.session.flush()
     query = select(Reminder).where(Reminder.visit_id == visit.id)
     if kinds:
         query = query.where(Reminder.kind.in_(kinds))
