@@ -49,3 +49,13 @@ def test_the_startup_log_says_where_emails_go(app, caplog):
 
 def test_nurses_and_patients_cannot_open_the_office_page(make, signed_in):
     assert signed_in(make.nurse()).get("/reminders").status_code == 403
+
+
+def test_the_office_page_warns_when_reminders_wait_too_long(make, signed_in):
+    with time_machine.travel(utc(2030, 5, 1, 12), tick=False):
+        schedule(make, utc(2030, 5, 5, 14))
+    with time_machine.travel(utc(2030, 5, 4, 13, 59), tick=False) as clock:  # none due yet
+        browser = signed_in(make.coordinator())
+        assert "may not be running" not in browser.get("/reminders").get_data(as_text=True)
+        clock.move_to(utc(2030, 5, 4, 14, 10))  # one came due 10 minutes ago, still pending
+        assert "may not be running" in browser.get("/reminders").get_data(as_text=True)
