@@ -6,14 +6,16 @@ dispatcher marks due, unclaimed rows with its own id (`claimed_by`) and a lease
 so two dispatchers never pick the same row and never wait for each other; on SQLite (one
 writer at a time) the claim is a single conditional UPDATE. The outcome is then recorded
 with an UPDATE that only succeeds while the row is still pending and still claimed by this
-dispatcher; if it is not (the lease ran out and another dispatcher took the row, or the
-visit was cancelled meanwhile) the transaction is rolled back, in-app notification included.
-The in-app notification is also unique per reminder in the database.
+dispatcher, in the same transaction as the in-app notification; if it is not (the lease
+ran out and another dispatcher took the row, or the visit was cancelled meanwhile) nothing
+is stored. The in-app notification is also unique per reminder in the database, so in-app
+delivery is exactly once even in the case below.
 
 The one at-least-once case: a dispatcher that dies (or stalls longer than the lease,
 REMINDER_CLAIM_LEASE_SECONDS) after its e-mail left but before it recorded the outcome.
 Its claim expires, another dispatcher claims the reminder and sends the e-mail again. No
-reminder is lost; in that rare case one e-mail can arrive twice.
+reminder is lost; in that rare case one e-mail can arrive twice. (Clocks of the hosts that
+run dispatchers must agree, as with any lease: keep them synchronised.)
 
 Late reminders. When a reminder comes due, or is retried, or the dispatcher comes back
 after being down, it is sent only if it is still useful (`usefulness`):
