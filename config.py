@@ -22,6 +22,14 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_int_list(name: str, default: list[int]) -> list[int]:
+    """A comma-separated list of whole numbers, e.g. PREPARATION_REMINDER_HOURS=24,2."""
+    value = os.environ.get(name)
+    if not value:
+        return list(default)
+    return [int(part) for part in value.split(",") if part.strip()]
+
+
 def database_url(value: str | None, default: str | None = None) -> str | None:
     """Accept plain postgres:// URLs (as hosts hand them out) and use the psycopg 3 driver."""
     value = value or default
@@ -78,6 +86,30 @@ class Config:
     # Reminders and their scheduler (see README: the scheduler is its own process).
     SCHEDULER_IN_PROCESS = _env_bool("SCHEDULER_IN_PROCESS", False)
     DISPATCH_INTERVAL_SECONDS = _env_int("DISPATCH_INTERVAL_SECONDS", 15)
+    DISPATCH_BATCH_SIZE = _env_int("DISPATCH_BATCH_SIZE", 100)
+    # A dispatcher owns the reminders it claimed for this long; after it, another may take them.
+    REMINDER_CLAIM_LEASE_SECONDS = _env_int("REMINDER_CLAIM_LEASE_SECONDS", 120)
+    REMINDER_MAX_ATTEMPTS = _env_int("REMINDER_MAX_ATTEMPTS", 5)
+    REMINDER_RETRY_BASE_SECONDS = _env_int("REMINDER_RETRY_BASE_SECONDS", 60)  # x4 per attempt
+    PREPARATION_REMINDER_HOURS = _env_int_list("PREPARATION_REMINDER_HOURS", [24, 2])
+    RECOVERY_REMINDER_HOURS = _env_int_list("RECOVERY_REMINDER_HOURS", [0, 24, 48])
+    NURSE_VISIT_REMINDER_HOURS = _env_int("NURSE_VISIT_REMINDER_HOURS", 1)
+    NURSE_UNSIGNED_REMINDER_HOURS = _env_int("NURSE_UNSIGNED_REMINDER_HOURS", 12)
+    QUIET_HOURS_START = os.environ.get("QUIET_HOURS_START", "21:00")  # in the recipient's zone
+    QUIET_HOURS_END = os.environ.get("QUIET_HOURS_END", "08:00")
+    # Links in e-mails point here (the dispatcher runs outside any web request).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    ON_CALL_PHONE = os.environ.get("ON_CALL_PHONE", "")  # the agency's on-call nurse line
+
+    # E-mail. Without SMTP_HOST, messages are written to OUTBOX_DIR as .eml files instead.
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = _env_int("SMTP_PORT", 587)
+    SMTP_USE_TLS = _env_bool("SMTP_USE_TLS", True)
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_TIMEOUT_SECONDS = _env_int("SMTP_TIMEOUT_SECONDS", 20)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Your care team <no-reply@localhost>")
+    OUTBOX_DIR = os.environ.get("OUTBOX_DIR", "")  # default: instance/outbox
 
     # The benchmark reads X-Query-Count from every response when this is on.
     SQL_QUERY_COUNT_HEADER = _env_bool("SQL_QUERY_COUNT_HEADER", False)

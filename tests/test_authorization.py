@@ -160,8 +160,8 @@ def test_a_nurse_sees_her_caseload_only(app, world, signed_in):
 def test_a_patient_sees_only_their_own_record(app, world, make, signed_in):
     other = make.patient()
     browser = signed_in(world.users["patient"])
-    home = browser.get("/home")
-    assert home.status_code == 200
+    home = browser.get("/home", follow_redirects=True)
+    assert home.status_code == 200 and home.request.path == "/my-care"
     page = home.get_data(as_text=True)
     assert world.patient.first_name in page
     assert other.first_name not in page and other.mrn not in page

@@ -34,7 +34,16 @@ def create_app(config: type[Config] | None = None) -> Flask:
         from tracker.instrumentation import count_queries
 
         count_queries(app)
+    start_reminder_dispatcher(app)
     return app
+
+
+def start_reminder_dispatcher(app: Flask) -> None:
+    """Only under the development server with SCHEDULER_IN_PROCESS=1 (see the README);
+    production runs `flask scheduler run` as its own process, tests never start it."""
+    from tracker.reminders.scheduler import start_in_process
+
+    start_in_process(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -71,6 +80,14 @@ def register_blueprints(app: Flask) -> None:
     for bp in (main_bp, auth_bp, admin_bp, patients_bp, procedures_bp, alerts_bp, visits_bp,
                history_bp):
         app.register_blueprint(bp)
+
+    # Checklists and reminders: blueprints, visit signal receivers (connected on import),
+    # the patient home page, the visit page's preparation section, the demo seeder.
+    from tracker.checklists.install import install as install_checklists
+    from tracker.reminders.install import install as install_reminders
+
+    install_checklists(app)
+    install_reminders(app)
 
 
 def register_request_hooks(app: Flask) -> None:

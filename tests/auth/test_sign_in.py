@@ -24,7 +24,7 @@ GENERIC_REFUSAL = "That e-mail and password do not match an active account."
 
 
 @pytest.mark.parametrize("role, lands_on", [("nurse", "/visits/today"), ("coordinator", "/history/"),
-                                            ("patient", "/home"), ("admin", "/admin/users")])
+                                            ("patient", "/my-care"), ("admin", "/admin/users")])
 def test_each_role_signs_in_and_reaches_its_home_page(app, make, role, lands_on):
     user = make.user(role)
     browser = new_browser(app)

@@ -40,14 +40,14 @@ def test_every_read_of_a_record_is_audited(make, signed_in):
     make.assign(nurse, patient)
     coordinator = make.coordinator()
     patient_user = make.patient_user(patient)
-    for user, url in ((nurse, f"/patients/{patient.id}"),
-                      (coordinator, f"/patients/{patient.id}"),
-                      (coordinator, f"/patients/{patient.id}/edit"),
-                      (patient_user, "/home")):
+    for user, url, action in ((nurse, f"/patients/{patient.id}", "patient_viewed"),
+                              (coordinator, f"/patients/{patient.id}", "patient_viewed"),
+                              (coordinator, f"/patients/{patient.id}/edit", "patient_viewed"),
+                              (patient_user, "/my-care", "patient_home_viewed")):
         browser = signed_in(user)
-        before = len(audit_rows("patient_viewed", patient_id=patient.id))
+        before = len(audit_rows(action, patient_id=patient.id))
         assert browser.get(url).status_code == 200
-        rows = audit_rows("patient_viewed", patient_id=patient.id)
+        rows = audit_rows(action, patient_id=patient.id)
         assert len(rows) == before + 1, url
         assert (rows[-1].user_id, rows[-1].record_type, rows[-1].record_id,
                 rows[-1].ip_address) == (user.id, "patient", str(patient.id), "127.0.0.1")

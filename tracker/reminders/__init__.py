@@ -1,0 +1,1 @@
+"""Reminders as rows, their dispatcher and channels, and in-app notifications."""
