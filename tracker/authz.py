@@ -48,6 +48,8 @@ def enforce_declared_roles():
     """before_request hook: anonymous callers go to sign-in; wrong roles get 403."""
     if request.endpoint is None:
         return None  # 404 / 405 follow
+    if request.endpoint == "static":
+        return None  # stylesheets, scripts and icons hold nothing private
     view = current_app.view_functions.get(request.endpoint)
     roles = declared_roles(view) if view else ...
     if roles is None:
