@@ -53,6 +53,7 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("patients.index", "Patients", ("nurse", "coordinator", "admin")),
     ("procedures.record", "About the procedure", ("nurse", "patient", "coordinator", "admin")),
     ("alerts.index", "Alerts", ("nurse", "coordinator", "admin")),
+    ("devices.index", "Devices", ("nurse",)),
     ("admin.users", "Users", ("admin",)),
     ("admin.audit_log", "Audit log", ("coordinator", "admin")),
 ]
