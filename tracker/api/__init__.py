@@ -9,7 +9,7 @@ API with the nurse's browser session (and CSRF tokens are not needed). Modules:
   tokens_routes.py  the Devices page (HTML, cookie session, CSRF as everywhere else)
   blueprint.py      the "api" blueprint, its rate limit and the api_route decorator
   fields.py         request parsing against small declared schemas (also used by OpenAPI)
-  routes.py         the read endpoints and the OpenAPI document
+  routes.py         the read endpoints and the OpenAPI document; reads.py their services
   writes.py         the write-endpoint framework: client_id, idempotent replays, 409/422
   serializers.py    plain functions: model -> JSON; schemas.py: their JSON Schemas
   openapi.py        the OpenAPI 3.1 document, built from the route registry
@@ -20,8 +20,12 @@ from flask import Flask, request
 API_PREFIX = "/api/"
 
 
+def is_api_path(path: str) -> bool:
+    return path.startswith(API_PREFIX)
+
+
 def is_api_request() -> bool:
-    return request.path.startswith(API_PREFIX)
+    return is_api_path(request.path)
 
 
 def init_app(app: Flask) -> None:

@@ -9,7 +9,7 @@ tracker.authz answers 401 (no valid token) or 403 (wrong role) for them.
 from flask import Flask, g, request
 from flask.sessions import SecureCookieSessionInterface
 
-from tracker.api import is_api_request, tokens
+from tracker.api import is_api_path, is_api_request, tokens
 from tracker.extensions import client_ip, login_manager
 
 REALM = "infusion-tracker-api"
@@ -21,7 +21,7 @@ class CookieSessionOutsideApi(SecureCookieSessionInterface):
     """The usual signed-cookie session, except under /api/: there it is empty and never saved."""
 
     def open_session(self, app, request):
-        if is_api_request():
+        if is_api_path(request.path):
             return self.session_class()
         return super().open_session(app, request)
 
