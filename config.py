@@ -67,6 +67,9 @@ class Config:
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per minute")
     LOCKOUT_THRESHOLD = _env_int("LOCKOUT_THRESHOLD", 10)
     LOCKOUT_MINUTES = _env_int("LOCKOUT_MINUTES", 15)
+    # The JSON API, per device token: generous, so that a tablet syncing a day's work is never
+    # held back, while a runaway client is.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
 
     WTF_CSRF_TIME_LIMIT = None  # the session's own limits apply; a form left open must still submit
     DEFAULT_TIMEZONE = os.environ.get("DEFAULT_TIMEZONE", "America/New_York")

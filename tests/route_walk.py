@@ -11,6 +11,7 @@ past the lookup can add a builder to WORLD_EXTRAS: fn(world, make) -> None that 
 rows for world.visit / world.patient.
 """
 
+import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,8 +22,10 @@ from werkzeug.routing import Rule
 from tests.conftest import Browser
 from tests.support import new_browser
 from tracker.alerts.services import raise_alert
+from tracker.api.tokens import hash_token
 from tracker.authz import declared_roles
 from tracker.extensions import csrf, db
+from tracker.models import ApiToken
 
 ROLES = ("nurse", "patient", "coordinator", "admin")
 MISSING_ID = 2**31 - 1  # the largest id the database stores; no row has it
@@ -161,15 +164,31 @@ class Visitor:
         self.user = user
         self.browser: Browser = new_browser(app)
         self._token = None
+        self._bearer = None
         if user is not None:
             self.browser.sign_in(user)
+            self.bearer()  # made now, so that no walked request is the one that creates it
 
     def token(self) -> str:
         if self._token is None:
             self._token = self.browser.csrf("/sign-in" if self.user is None else "/home")
         return self._token
 
+    def bearer(self) -> str:
+        """The JSON API takes a device token, never the cookie session."""
+        if self._bearer is None:
+            raw = "walk-" + secrets.token_urlsafe(24)
+            db.session.add(ApiToken(user_id=self.user.id, name="Route walk",
+                                    token_hash=hash_token(raw)))
+            db.session.commit()
+            self._bearer = raw
+        return self._bearer
+
     def request(self, method: str, url: str, *, with_token: bool = True, **kwargs):
+        if url.startswith("/api/"):
+            if self.user is not None and with_token:
+                kwargs.setdefault("headers", {"Authorization": f"Bearer {self.bearer()}"})
+            return self.browser.client.open(url, method=method, **kwargs)
         if method != "GET" and with_token:
             kwargs.setdefault("data", {"csrf_token": self.token()})
             kwargs.setdefault("headers", {"X-CSRFToken": self.token()})

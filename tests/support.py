@@ -98,12 +98,14 @@ def audit_rows(action: str | None = None, **filters) -> list[AuditEvent]:
 
 
 def data_snapshot(*, include_audit: bool = False) -> dict[str, list[tuple]]:
-    """Every row of every table; the audit trail is left out unless asked (reads are audited)."""
+    """Every row of every table; the audit trail is left out unless asked (reads are audited),
+    and a device token's last_used_at (a read through the API records when it was used)."""
     snapshot = {}
     for table in db.metadata.sorted_tables:
         if table.name == "audit_events" and not include_audit:
             continue
-        rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
+        columns = [c for c in table.columns if (table.name, c.name) != ("api_tokens", "last_used_at")]
+        rows = db.session.execute(select(*columns).order_by(*table.primary_key.columns)).all()
         snapshot[table.name] = [tuple(row) for row in rows]
     return snapshot
 

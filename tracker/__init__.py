@@ -66,6 +66,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from tracker import api
     from tracker.admin.routes import bp as admin_bp
     from tracker.alerts.routes import bp as alerts_bp
     from tracker.auth.routes import bp as auth_bp
@@ -80,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
     for bp in (main_bp, auth_bp, admin_bp, patients_bp, procedures_bp, alerts_bp, visits_bp,
                history_bp):
         app.register_blueprint(bp)
+    api.init_app(app)  # the JSON API and the Devices page for its tokens
 
     # Checklists and reminders: blueprints, visit signal receivers (connected on import),
     # the patient home page, the visit page's preparation section, the demo seeder.

@@ -1,6 +1,6 @@
 """Writing the audit trail. Services call record(); the service's commit stores it."""
 
-from flask import has_request_context
+from flask import g, has_request_context
 from flask_login import current_user
 
 from tracker.extensions import client_ip, db
@@ -22,6 +22,9 @@ def record(
     """
     if user_id is None and has_request_context() and current_user.is_authenticated:
         user_id = current_user.id
+    token = g.get("api_token") if has_request_context() else None
+    if token is not None:  # made through the JSON API: which of the user's devices did it
+        detail = {**(detail or {}), "api_token_id": token.id}
     event = AuditEvent(
         action=action,
         record_type=record_type,

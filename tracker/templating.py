@@ -57,6 +57,7 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("history.dashboard_page", "Today", ("admin",)),
     ("history.visits", "Visit history", ("coordinator", "admin")),
     ("history.reports_page", "Reports", ("coordinator", "admin")),
+    ("devices.index", "Devices", ("nurse",)),
     ("admin.users", "Users", ("admin",)),
     ("admin.audit_log", "Audit log", ("coordinator", "admin")),
 ]

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
+from tracker.api import is_api_request
 from tracker.auth.services import record_session_expired
 from tracker.timeutil import utcnow
 
@@ -46,8 +47,11 @@ def return_path() -> str:
 
 
 def check_session_limits():
-    """before_request hook: end sessions that were idle too long or are too old."""
-    if request.endpoint == "static" or not current_user.is_authenticated:
+    """before_request hook: end sessions that were idle too long or are too old.
+
+    API requests have no session: a device token authenticates them (tracker/api/auth.py).
+    """
+    if request.endpoint == "static" or is_api_request() or not current_user.is_authenticated:
         return None
     now = utcnow().timestamp()
     idle = current_app.config["IDLE_TIMEOUT"]
