@@ -8,7 +8,7 @@ PORT ?= 5000
 PYTEST_ARGS ?=
 export FLASK_APP := wsgi
 
-.PHONY: run test lint serve db demo clean
+.PHONY: run test lint bench serve db demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,15 @@ run: demo
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	touch $@ $(VENV)/.installed-test $(VENV)/.installed-run
+
+# The load benchmark (not part of the suite): SQLite always, PostgreSQL when
+# BENCH_DATABASE_URL is set. BENCH_ARGS="--sizes 1000 --seconds 3" for a quick look.
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

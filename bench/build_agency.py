@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import flask_migrate
@@ -90,10 +91,11 @@ class Agency:
     # People -------------------------------------------------------------------------------
     def people(self) -> None:
         password = hash_password(BENCH_PASSWORD)
+        # Every row names every column: executemany takes its columns from the first row.
         users = [dict(id=1, email="coordinator@bench.example", name="Bench Coordinator",
-                      role="coordinator", password_hash=password, timezone=TZ)]
+                      role="coordinator", password_hash=password, timezone=TZ, patient_id=None)]
         users += [dict(id=1 + n, email=f"nurse{n}@bench.example", name=f"Bench Nurse {n}",
-                       role="nurse", password_hash=password, timezone=TZ)
+                       role="nurse", password_hash=password, timezone=TZ, patient_id=None)
                   for n in range(1, self.nurse_count + 1)]
         patients = [dict(id=p, mrn=f"B-{p:06d}", first_name=f"Benchfirst{p}",
                          last_name=f"Benchlast{p}", date_of_birth=date(1950 + p % 50, 1 + p % 12, 1),
@@ -237,12 +239,17 @@ def build(url: str, visits: int, patients: int, nurses: int, years: int) -> dict
     class Config(DevelopmentConfig):
         SQLALCHEMY_DATABASE_URI = database_url(url)
 
-    app = create_app(Config)
     started = time.perf_counter()
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            leftover.unlink(missing_ok=True)
+    app = create_app(Config)
     with app.app_context():
-        from tests.conftest import drop_everything
-
-        drop_everything()
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
         flask_migrate.upgrade()
         procedure_services.load_file(app.config["PROCEDURE_RECORD_FILE"])
         agency = Agency(visits, patients, nurses, years)
@@ -261,6 +268,8 @@ def build(url: str, visits: int, patients: int, nurses: int, years: int) -> dict
 
 
 def main() -> None:
+    import bench.extras  # noqa: F401  (registers the checklist, reminder and pool builders)
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--visits", type=int, default=100_000)

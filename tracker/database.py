@@ -1,5 +1,6 @@
 """Engine settings per database."""
 
+from flask import has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -26,4 +27,10 @@ def configure_engine_events(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        # In a web request: IMMEDIATE, the write lock taken when the transaction starts.
+        # Reads of patient data are audited, so nearly every request writes; a deferred
+        # transaction that reads and then writes fails at once with "database is locked"
+        # (SQLITE_BUSY_SNAPSHOT in WAL mode) when another worker wrote meanwhile, whereas
+        # BEGIN IMMEDIATE waits its turn under busy_timeout. Elsewhere (the dispatcher,
+        # commands) transactions stay deferred: their writes start with the write itself.
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if has_request_context() else "BEGIN")
