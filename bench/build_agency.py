@@ -133,6 +133,7 @@ class Agency:
             if offset == 0:
                 quota = self.visit_target - made
             slots = [(n, s) for s in range(len(SLOTS)) for n in self.caseload]
+            self.rng.shuffle(slots)  # every nurse gets visits, also when a day has few
             for n, s in slots[:quota]:
                 patients = self.caseload[n]
                 patient = patients[(offset + s) % len(patients)]

@@ -25,6 +25,7 @@ PASSWORD = "bench-password-1"
 FIXTURES: dict = {}
 QUERY_COUNTS: dict[str, list[int]] = defaultdict(list)
 _counters: dict[str, itertools.count] = defaultdict(itertools.count)
+READY = {"users": 0}  # users that finished signing in
 
 
 def pick(name: str, values: list):
@@ -47,6 +48,12 @@ class BenchUser(HttpUser):
 
     def on_start(self):
         self.csrf = None
+        try:
+            self.sign_in()
+        finally:
+            READY["users"] += 1
+
+    def sign_in(self):
         if self.role == "anonymous":
             return
         account = pick(f"account-{self.role}", FIXTURES["accounts"][self.role])
@@ -219,7 +226,11 @@ def run(host: str, scenario: str, users: int, seconds: float) -> dict:
     env = Environment(user_classes=classes, events=events)
     runner = env.create_local_runner()
     runner.start(users, spawn_rate=users)
-    gevent.sleep(1.0)  # everyone signed in; then measure from a clean slate
+    # Measure from a clean slate once everyone has signed in (Argon2 makes sign-in slow
+    # on purpose: 16 of them take seconds on 2 cores).
+    with gevent.Timeout(120, False):
+        while READY["users"] < users:
+            gevent.sleep(0.1)
     env.stats.reset_all()
     QUERY_COUNTS.clear()
     gevent.sleep(seconds)

@@ -244,9 +244,9 @@ def measure_dispatcher(url: str, count: int, interval: int) -> dict:
             if not report.claimed:
                 break
         seconds = time.perf_counter() - started
-        lateness = db.session.execute(text(
-            "SELECT due_at, sent_at FROM reminders WHERE sent_at IS NOT NULL "
-            "AND kind = 'recovery' AND offset_hours = 24")).all()
+        lateness = db.session.execute(select(Reminder.due_at, Reminder.sent_at).where(
+            Reminder.sent_at.is_not(None), Reminder.kind == "recovery",
+            Reminder.offset_hours == 24)).all()
     worst = max(((row.sent_at - row.due_at).total_seconds() for row in lateness), default=None)
     return {"reminders": len(rows), "sent": len(lateness), "seconds": round(seconds, 2),
             "per_second": round(len(lateness) / seconds, 1) if seconds else None,

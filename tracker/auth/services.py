@@ -49,14 +49,23 @@ def find_user_by_email(email: str) -> User | None:
 def authenticate(email: str, password: str) -> User:
     """Check the password, apply the lockout rule, audit the outcome, commit."""
     user = find_user_by_email(email)
+    stored_hash = user.password_hash if user is not None else None
+    # End the read before the deliberately slow hash work, so that it holds no database
+    # lock (on SQLite a request's transaction holds the write lock).
+    db.session.commit()
+    if stored_hash is None:
+        spend_verification_time(password)
+        password_ok, new_hash = False, None
+    else:
+        password_ok = verify_password(stored_hash, password)
+        new_hash = hash_password(password) if password_ok and needs_rehash(stored_hash) else None
     now = utcnow()
     if user is None:
-        spend_verification_time(password)
         audit.record("sign_in_failed", detail={"reason": "unknown_account"})
         db.session.commit()
         raise SignInRefused(GENERIC_REFUSAL)
     if user.locked_until and user.locked_until > now:
-        if not verify_password(user.password_hash, password):
+        if not password_ok:
             # Only someone who knows the password learns of the lock: to anyone else a
             # locked account answers like an unknown one.
             audit.record("sign_in_failed", record_type="user", record_id=user.id,
@@ -71,12 +80,12 @@ def authenticate(email: str, password: str) -> User:
             f"This account is locked after too many failed attempts. Try again in {minutes} "
             f"minute{'' if minutes == 1 else 's'}, or ask an administrator to reset it."
         )
-    if not verify_password(user.password_hash, password) or not user.active:
+    if not password_ok or not user.active:
         _count_failure(user, now)
         db.session.commit()
         raise SignInRefused(GENERIC_REFUSAL)
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    if new_hash is not None and user.password_hash == stored_hash:
+        user.password_hash = new_hash
     user.failed_logins = 0
     user.locked_until = None
     user.last_sign_in_at = now
