@@ -82,8 +82,29 @@ def seed_people(app) -> None:
     db.session.commit()
 
 
+def seed_open_alerts(app) -> None:
+    """The demo's complication raised an alert that nobody has acknowledged yet, so the
+    coordinator's dashboard shows one to act on (added once)."""
+    from tracker.alerts.services import raise_alert
+    from tracker.models import Alert, Complication, Visit
+
+    complication = db.session.scalar(select(Complication).join(Visit)
+                                     .join(Patient, Patient.id == Visit.patient_id)
+                                     .where(Patient.mrn.like("DEMO-%")).order_by(Complication.id))
+    if complication is None or db.session.scalar(
+            select(Alert.id).where(Alert.visit_id == complication.visit_id)) is not None:
+        return
+    visit = complication.visit
+    raise_alert("complication", "warning",
+                f"{complication.kind.replace('_', ' ').capitalize()} ({complication.severity}) "
+                "recorded during the visit.", patient_id=visit.patient_id, visit_id=visit.id,
+                nurse_id=visit.nurse_id, trigger=complication)
+    db.session.commit()
+
+
 # Visits first: the clinical entries document demo visits.
-SEEDERS: list[Callable] = [seed_procedure_record, seed_people, seed_visits, seed_clinical_entries]
+SEEDERS: list[Callable] = [seed_procedure_record, seed_people, seed_visits, seed_clinical_entries,
+                           seed_open_alerts]
 
 
 def seed_demo(app) -> list[tuple[str, str, str]]:
