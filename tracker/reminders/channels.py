@@ -59,6 +59,9 @@ class Channel(Protocol):
 
     def send(self, message: Message) -> None: ...
 
+    # A transactional channel may also offer send_all(messages): the same rows for many
+    # messages at once (the dispatcher records a batch's outcomes in one transaction).
+
 
 class InAppChannel:
     """A row in the recipient's notification list."""
@@ -72,6 +75,11 @@ class InAppChannel:
     def send(self, message: Message) -> None:
         notifications.add(message.recipient_id, message.kind, message.title, message.body,
                           message.link, reminder_id=message.reminder_id)
+
+    def send_all(self, messages: list[Message]) -> None:
+        notifications.add_many([
+            {"user_id": m.recipient_id, "kind": m.kind, "title": m.title, "body": m.body,
+             "link": m.link, "reminder_id": m.reminder_id} for m in messages])
 
 
 class EmailChannel:

@@ -25,23 +25,47 @@ after being down, it is sent only if it is still useful (`usefulness`):
                                of a visit goes out when several are due.
   nurse_unsigned               as long as the visit is unsigned (signed: cancelled).
 A reminder of a cancelled or missed visit is cancelled. Otherwise it is marked expired.
+
+Batches. Each claimed batch is read at once (reminders with their visits, patients, nurses,
+recipients and checklists in a fixed number of queries, whatever the batch size) and
+decided at once. Every outcome that needs no outside channel (in-app only, expired,
+cancelled, skipped) is then recorded in ONE transaction per batch, starting with one
+conditional UPDATE over the batch (only rows still pending and still claimed by this
+dispatcher: the same exactly-once rule) and writing the in-app notifications in one
+INSERT. A reminder with an outside channel (e-mail) takes the per-reminder path above:
+sent with no transaction open, then recorded alone.
+
+A scheduled run goes on claiming batches while there is due work, for at most
+RUN_BUDGET_SHARE of the dispatch interval, so that the scheduler's next tick is never
+skipped and a reminder waits at most about one interval.
 """
 
 import logging
 import os
 import socket
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker import audit
 from tracker.alerts.services import raise_alert
 from tracker.extensions import db
-from tracker.models import Reminder, ReminderKind, ReminderStatus, User, VisitState
+from tracker.models import (
+    Checklist,
+    Reminder,
+    ReminderKind,
+    ReminderStatus,
+    User,
+    Visit,
+    VisitState,
+)
 from tracker.reminders import messages
 from tracker.reminders.channels import CHANNELS, DeliveryError, Message
 from tracker.reminders.planning import due_reminders_query
@@ -50,7 +74,10 @@ from tracker.timeutil import utcnow
 LOG = logging.getLogger(__name__)
 PENDING = ReminderStatus.PENDING.value
 RECOVERY_USEFUL_FOR = timedelta(hours=12)
-MAX_BATCHES_PER_RUN = 50  # then the next run continues; one run never holds the job forever
+# A scheduled run stops claiming after this share of DISPATCH_INTERVAL_SECONDS (the next run
+# goes on); any run stops after MAX_BATCHES_PER_RUN batches (a safety stop only).
+RUN_BUDGET_SHARE = 0.8
+MAX_BATCHES_PER_RUN = 10_000
 
 
 @dataclass
@@ -80,27 +107,36 @@ def new_dispatcher_id() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
-def dispatch_due(*, dispatcher_id: str | None = None, batch_size: int | None = None) -> DispatchReport:
+def run_budget_seconds() -> float:
+    """How long one scheduled run may go on claiming: shorter than the interval, so the
+    next tick is never skipped (the scheduler runs one instance at a time)."""
+    return RUN_BUDGET_SHARE * current_app.config["DISPATCH_INTERVAL_SECONDS"]
+
+
+def dispatch_due(*, dispatcher_id: str | None = None, batch_size: int | None = None,
+                 budget_seconds: float | None = None) -> DispatchReport:
     """Deliver every reminder that is due now. Uses db.session and commits its own work.
 
-    The scheduler's job (scheduler.dispatch_job) calls this inside its own app context;
-    tests call it directly.
+    The scheduler's job (scheduler.dispatch_job) calls this inside its own app context with
+    budget_seconds=run_budget_seconds(): it stops claiming once that time is used and the
+    next run goes on. Without a budget (tests, `flask reminders dispatch`) it goes on until
+    nothing is due (at most MAX_BATCHES_PER_RUN batches).
     """
     me = dispatcher_id or new_dispatcher_id()
     batch_size = batch_size or current_app.config["DISPATCH_BATCH_SIZE"]
+    budget = float("inf") if budget_seconds is None else budget_seconds
+    started = time.monotonic()
     report = DispatchReport()
     for _ in range(MAX_BATCHES_PER_RUN):
         claimed = claim_due(me, batch_size)
         if not claimed:
             break
         report.claimed += len(claimed)
-        for reminder_id in claimed:
-            try:
-                outcome = deliver_claimed(reminder_id, me)
-            except Exception as error:
-                LOG.exception("reminder %s: delivery failed unexpectedly", reminder_id)
-                outcome = record_crash(reminder_id, me, error)
+        for outcome in deliver_batch(claimed, me):
             report.add(outcome)
+        if time.monotonic() - started >= budget:
+            LOG.info("reminder dispatch: run budget of %.0f s used; the next run goes on", budget)
+            break
     return report
 
 
@@ -118,19 +154,22 @@ def claim_due(me: str, limit: int) -> list[int]:
                                .execution_options(synchronize_session=False))
     else:
         # One statement: SQLite runs it under its single write lock, so the rows it picks
-        # are still unclaimed when it marks them.
-        db.session.execute(
+        # are still unclaimed when it marks them. RETURNING names exactly those rows (not
+        # rows this dispatcher still holds from an earlier batch whose outcome was lost).
+        ids = sorted(db.session.scalars(
             update(Reminder).where(Reminder.id.in_(due.with_only_columns(Reminder.id)
                                                    .correlate(None)))
-            .values(**claim).execution_options(synchronize_session=False))
-        ids = list(db.session.scalars(select(Reminder.id).where(
-            Reminder.claimed_by == me, Reminder.status == PENDING).order_by(Reminder.id)))
+            .values(**claim).returning(Reminder.id)
+            .execution_options(synchronize_session=False)))
     db.session.commit()
     return ids
 
 
-def usefulness(reminder: Reminder, now: datetime) -> Verdict:
-    """Whether a due reminder should still go out now (see the module docstring)."""
+def usefulness(reminder: Reminder, now: datetime,
+               superseded: Callable[[Reminder, datetime], bool] | None = None) -> Verdict:
+    """Whether a due reminder should still go out now (see the module docstring).
+    `superseded` answers for a whole batch when the caller looked that up already."""
+    superseded = superseded or _superseded
     visit = reminder.visit
     if visit.state in (VisitState.CANCELLED.value, VisitState.MISSED.value):
         return Verdict(False, ReminderStatus.CANCELLED, f"visit_{visit.state}")
@@ -147,7 +186,7 @@ def usefulness(reminder: Reminder, now: datetime) -> Verdict:
         if visit.state == VisitState.SIGNED.value or visit.signed_at is not None:
             return Verdict(False, ReminderStatus.CANCELLED, "signed")
         return SEND
-    if _superseded(reminder, now):
+    if superseded(reminder, now):
         return Verdict(False, ReminderStatus.EXPIRED, "superseded")
     return SEND
 
@@ -306,3 +345,226 @@ def _raise_failure_alert(reminder: Reminder) -> None:
         f"A reminder to {who} ({reminder.kind_label}) could not be delivered after "
         f"{reminder.attempts} attempts.{in_app} Please contact them another way.",
         patient_id=reminder.patient_id, visit_id=reminder.visit_id, trigger=reminder)
+
+
+# --- A claimed batch at once ------------------------------------------------------------------
+
+# The columns an outcome writes; every row of a batch sets all of them (unchanged ones to
+# what was read), so the batch is written with one statement.
+RECORDED = ("status", "status_reason", "attempts", "channels_done", "recipient_user_id",
+            "sent_at", "last_error")
+
+
+@dataclass
+class Planned:
+    """An outcome decided for a reminder of the batch, recorded with the others."""
+
+    claimed: Claimed
+    patient_id: int
+    kind: str
+    outcome: str
+    values: dict
+    message: Message | None = None
+    detail: dict = field(default_factory=dict)
+    channels: tuple[str, ...] = ()  # the transactional channels still to deliver on
+
+
+@dataclass
+class BatchPlan:
+    lost: list[int] = field(default_factory=list)
+    together: list[Planned] = field(default_factory=list)  # one transaction for all of them
+    one_by_one: list[int] = field(default_factory=list)  # an outside channel: deliver_claimed
+    crashed: list[tuple[int, Exception]] = field(default_factory=list)
+
+
+def deliver_one(reminder_id: int, me: str) -> str:
+    """The per-reminder path; an unexpected error counts as a failed attempt."""
+    try:
+        return deliver_claimed(reminder_id, me)
+    except Exception as error:
+        LOG.exception("reminder %s: delivery failed unexpectedly", reminder_id)
+        return record_crash(reminder_id, me, error)
+
+
+def deliver_batch(reminder_ids: list[int], me: str) -> list[str]:
+    """Deliver a claimed batch; returns one outcome per reminder.
+
+    Read and decide the whole batch (then end that read transaction), record every outcome
+    that needs no outside channel in one transaction, then take the per-reminder path for
+    the reminders that go out by e-mail.
+    """
+    try:
+        plan = plan_batch(reminder_ids, me, utcnow())
+        db.session.commit()  # nothing was written: this only ends the read transaction
+    except Exception:
+        db.session.rollback()
+        LOG.exception("reminder batch of %s: reading failed; delivering one by one",
+                      len(reminder_ids))
+        return [deliver_one(reminder_id, me) for reminder_id in reminder_ids]
+    outcomes = ["lost"] * len(plan.lost)
+    outcomes += record_batch(plan.together, me)
+    for reminder_id, error in plan.crashed:
+        outcomes.append(record_crash(reminder_id, me, error))
+    outcomes += [deliver_one(reminder_id, me) for reminder_id in plan.one_by_one]
+    return outcomes
+
+
+def plan_batch(reminder_ids: list[int], me: str, now: datetime) -> BatchPlan:
+    """Decide every reminder of the batch, with a fixed number of queries."""
+    reminders = list(db.session.scalars(
+        select(Reminder).where(Reminder.id.in_(reminder_ids))
+        .options(joinedload(Reminder.visit).options(
+            joinedload(Visit.patient), joinedload(Visit.nurse), joinedload(Visit.procedure_record)))
+        .order_by(Reminder.id).execution_options(populate_existing=True)))
+    plan = BatchPlan()
+    mine = [r for r in reminders if r.status == PENDING and r.claimed_by == me]
+    plan.lost = sorted(set(reminder_ids) - {r.id for r in mine})
+    superseded = superseded_in(mine, now)
+    verdicts = {r.id: usefulness(r, now, superseded) for r in mine}
+    to_send = [r for r in mine if verdicts[r.id].send]
+    recipients = recipients_of(to_send)
+    checklists = checklists_by_visit(to_send)
+    for reminder in mine:
+        try:
+            _plan_one(plan, reminder, verdicts[reminder.id], recipients, checklists, now)
+        except Exception as error:
+            LOG.exception("reminder %s: delivery failed unexpectedly", reminder.id)
+            plan.crashed.append((reminder.id, error))
+    return plan
+
+
+def _plan_one(plan: BatchPlan, reminder: Reminder, verdict: Verdict, recipients: dict,
+              checklists: dict, now: datetime) -> None:
+    claimed = Claimed(reminder.id, reminder.attempts, tuple(reminder.channels_done or ()))
+    read = {name: getattr(reminder, name) for name in RECORDED}
+
+    def planned(outcome, message=None, detail=None, channels=(), **values):
+        plan.together.append(Planned(claimed, reminder.patient_id, reminder.kind, outcome,
+                                     {**read, **values}, message, detail or {}, channels))
+
+    if not verdict.send:
+        planned(verdict.status.value, status=verdict.status.value, status_reason=verdict.reason)
+        return
+    recipient = recipients.get(reminder.id)
+    if recipient is None:
+        planned("skipped", status=ReminderStatus.SKIPPED.value, status_reason="no_recipient")
+        return
+    message = messages.build(reminder, recipient, checklists.get(reminder.visit_id, {}))
+    wanted = [c for c in CHANNELS if c.name not in claimed.channels_done and c.accepts(message)]
+    if any(not channel.transactional for channel in wanted):
+        plan.one_by_one.append(reminder.id)  # e-mail: sent outside any transaction
+        return
+    done = list(claimed.channels_done) + [c.name for c in wanted]
+    planned("sent", message, {"channels": done}, tuple(c.name for c in wanted),
+            attempts=claimed.attempts + 1,
+            channels_done=done, recipient_user_id=message.recipient_id,
+            status=ReminderStatus.SENT.value, sent_at=now, last_error="")
+
+
+def superseded_in(reminders: list[Reminder], now: datetime) -> Callable[[Reminder, datetime], bool]:
+    """The superseded rule (see _superseded) for a whole batch, in one query: a reminder is
+    superseded when the latest due one of its visit and kind is later than it."""
+    latest = {}
+    if reminders:
+        rows = db.session.execute(
+            select(Reminder.visit_id, Reminder.kind, func.max(Reminder.due_at))
+            .where(Reminder.visit_id.in_({r.visit_id for r in reminders}),
+                   Reminder.kind.in_({r.kind for r in reminders}), Reminder.due_at <= now,
+                   Reminder.status.in_((PENDING, ReminderStatus.SENT.value)))
+            .group_by(Reminder.visit_id, Reminder.kind))
+        latest = {(visit_id, kind): due for visit_id, kind, due in rows}
+
+    def superseded(reminder: Reminder, _now: datetime) -> bool:
+        due = latest.get((reminder.visit_id, reminder.kind))
+        return due is not None and due > reminder.due_at
+
+    return superseded
+
+
+def recipients_of(reminders: list[Reminder]) -> dict[int, User]:
+    """recipient_of for a whole batch: the nurses came with the visits, the patients'
+    accounts in one query (the first active account of a patient, as recipient_of)."""
+    patient_ids = {r.patient_id for r in reminders if r.audience != "nurse"}
+    accounts = {}
+    if patient_ids:
+        for user in db.session.scalars(select(User).where(
+                User.patient_id.in_(patient_ids), User.active.is_(True)).order_by(User.id)):
+            accounts.setdefault(user.patient_id, user)
+    recipients = {}
+    for reminder in reminders:
+        if reminder.audience == "nurse":
+            nurse = reminder.visit.nurse
+            recipient = nurse if nurse is not None and nurse.active else None
+        else:
+            recipient = accounts.get(reminder.patient_id)
+        if recipient is not None:
+            recipients[reminder.id] = recipient
+    return recipients
+
+
+def checklists_by_visit(reminders: list[Reminder]) -> dict[int, dict[str, Checklist]]:
+    """The checklists the messages before a visit count, for the whole batch at once."""
+    visit_ids = {r.visit_id for r in reminders
+                 if r.kind in (ReminderKind.PREPARATION.value, ReminderKind.NURSE_UPCOMING.value)}
+    by_visit: dict[int, dict[str, Checklist]] = {}
+    if visit_ids:
+        for checklist in db.session.scalars(select(Checklist).where(
+                Checklist.visit_id.in_(visit_ids)).options(selectinload(Checklist.all_items))):
+            by_visit.setdefault(checklist.visit_id, {})[checklist.kind] = checklist
+    return by_visit
+
+
+def record_batch(together: list[Planned], me: str) -> list[str]:
+    """Store the batch's outcomes in one transaction: only those whose claim is still this
+    dispatcher's (the conditional UPDATE comes first, so on SQLite it takes the write lock),
+    with their in-app notifications. If the database refuses a notification (another
+    dispatcher delivered one of them after this claim expired), nothing of the batch is
+    stored and each reminder takes the per-reminder path, which finds out which."""
+    if not together:
+        return []
+    try:
+        kept = set(db.session.scalars(
+            update(Reminder).where(Reminder.id.in_([p.claimed.id for p in together]),
+                                   Reminder.claimed_by == me, Reminder.status == PENDING)
+            .values(claimed_by=None, claimed_until=None).returning(Reminder.id)
+            .execution_options(synchronize_session=False)))
+        recorded = [p for p in together if p.claimed.id in kept]
+        if recorded:
+            db.session.execute(update(Reminder),
+                               [{"id": p.claimed.id, **p.values} for p in recorded])
+            _send_in_transaction(recorded)
+            audit.record_many([_audit_event(p) for p in recorded])
+        db.session.commit()
+    except Exception as error:
+        db.session.rollback()
+        if isinstance(error, IntegrityError):
+            LOG.warning("reminder batch: a notification was already there; one by one")
+        else:
+            LOG.exception("reminder batch: recording failed; one by one")
+        return [deliver_one(p.claimed.id, me) for p in together]
+    for p in together:
+        if p.claimed.id not in kept:
+            LOG.warning("reminder %s: claim lost before its outcome was stored", p.claimed.id)
+    LOG.info("reminder batch: %s outcomes stored in one transaction", len(recorded))
+    return [p.outcome if p.claimed.id in kept else "lost" for p in together]
+
+
+def _audit_event(p: Planned) -> dict:
+    """What _record writes to the audit trail for this outcome."""
+    sent = p.outcome == "sent"
+    return {"action": f"reminder_{p.outcome}", "record_type": "reminder",
+            "record_id": p.claimed.id, "patient_id": p.patient_id,
+            "detail": {"kind": p.kind, "attempt": p.values["attempts"] if sent else None,
+                       "reason": None if sent else p.values["status_reason"], **p.detail}}
+
+
+def _send_in_transaction(recorded: list[Planned]) -> None:
+    """The transactional channels (in-app) write their rows for the whole batch, each for
+    the reminders not yet delivered on it."""
+    for channel in (c for c in CHANNELS if c.transactional):
+        batch = [p.message for p in recorded if channel.name in p.channels]
+        if hasattr(channel, "send_all"):
+            channel.send_all(batch)
+        else:
+            for message in batch:
+                channel.send(message)

@@ -12,7 +12,7 @@ from flask import current_app
 from werkzeug.routing import BuildError
 
 from tracker.checklists.services import checklists_of
-from tracker.models import ChecklistKind, Patient, Reminder, ReminderKind, User, Visit
+from tracker.models import Checklist, ChecklistKind, Patient, Reminder, ReminderKind, User, Visit
 from tracker.reminders.channels import Message
 
 SIGN_OFF = "Your care team\n\n(This message was sent automatically. Please do not reply to it.)\n"
@@ -77,7 +77,10 @@ def record_step(visit: Visit, step_key: str | None, steps_key: str = "recovery_s
     return "Follow the care steps your nurse gave you."
 
 
-def build(reminder: Reminder, recipient: User) -> Message:
+def build(reminder: Reminder, recipient: User,
+          checklists: dict[str, Checklist] | None = None) -> Message:
+    """The message; `checklists` are the visit's checklists by kind when the caller loaded
+    them already (the dispatcher loads a whole batch's at once), else they are read here."""
     builder = {
         ReminderKind.PREPARATION.value: _preparation,
         ReminderKind.RECOVERY.value: _recovery,
@@ -85,7 +88,7 @@ def build(reminder: Reminder, recipient: User) -> Message:
         ReminderKind.NURSE_UNSIGNED.value: _nurse_unsigned,
     }[reminder.kind]
     patient = reminder.visit.patient if reminder.audience == "patient" else None
-    return builder(reminder, recipient, patient)
+    return builder(reminder, recipient, patient, checklists)
 
 
 def _message(reminder, recipient, patient, *, title, body, link, subject, lines) -> Message:
@@ -97,10 +100,14 @@ def _message(reminder, recipient, patient, *, title, body, link, subject, lines)
                    email_subject=subject, email_body=email_body, reminder_id=reminder.id)
 
 
-def _preparation(reminder: Reminder, recipient: User, patient: Patient) -> Message:
+def _checklists(visit: Visit, loaded: dict[str, Checklist] | None) -> dict[str, Checklist]:
+    return loaded if loaded is not None else checklists_of(visit)
+
+
+def _preparation(reminder: Reminder, recipient: User, patient: Patient, checklists=None) -> Message:
     visit = reminder.visit
     when = friendly_time(visit.planned_start, patient.timezone)
-    checklist = checklists_of(visit).get(ChecklistKind.PREPARATION.value)
+    checklist = _checklists(visit, checklists).get(ChecklistKind.PREPARATION.value)
     left = len(checklist.open_items) if checklist else 0
     to_do = (f"{left} step{'s' if left != 1 else ''} on your list still to do."
              if left else "Everything on your list is done. Thank you!")
@@ -114,7 +121,7 @@ def _preparation(reminder: Reminder, recipient: User, patient: Patient) -> Messa
                "Please sign in to see how to get ready:"])
 
 
-def _recovery(reminder: Reminder, recipient: User, patient: Patient) -> Message:
+def _recovery(reminder: Reminder, recipient: User, patient: Patient, _checklists=None) -> Message:
     visit = reminder.visit
     when = friendly_time(visit.checked_out_at, patient.timezone)
     return _message(
@@ -128,10 +135,10 @@ def _recovery(reminder: Reminder, recipient: User, patient: Patient) -> Message:
                "Please sign in to read today's care step:"])
 
 
-def _nurse_upcoming(reminder: Reminder, nurse: User, _patient) -> Message:
+def _nurse_upcoming(reminder: Reminder, nurse: User, _patient, checklists=None) -> Message:
     visit = reminder.visit
     when = friendly_time(visit.planned_start, nurse.timezone)
-    checklist = checklists_of(visit).get(ChecklistKind.PREPARATION.value)
+    checklist = _checklists(visit, checklists).get(ChecklistKind.PREPARATION.value)
     if checklist and checklist.items:
         status = f"Patient's preparation: {checklist.done_count} of {len(checklist.items)} done."
     else:
@@ -144,7 +151,7 @@ def _nurse_upcoming(reminder: Reminder, nurse: User, _patient) -> Message:
         lines=[f"You have a visit on {when} (your time).", "Sign in to see it:"])
 
 
-def _nurse_unsigned(reminder: Reminder, nurse: User, _patient) -> Message:
+def _nurse_unsigned(reminder: Reminder, nurse: User, _patient, _checklists=None) -> Message:
     visit = reminder.visit
     when = friendly_time(visit.checked_out_at, nurse.timezone)
     return _message(

@@ -1,7 +1,7 @@
 """In-app notifications: added by the reminder dispatcher and by services (a reported
 problem), read and dismissed by their owner in the app."""
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from werkzeug.exceptions import NotFound
 
 from tracker import audit
@@ -10,14 +10,30 @@ from tracker.models import Notification, Role, User
 from tracker.timeutil import utcnow
 
 
+def _values(user_id: int, kind: str, title: str, body: str, link: str, *,
+            reminder_id: int | None, alert_id: int | None) -> dict:
+    return {"user_id": user_id, "kind": kind, "title": title[:200], "body": body,
+            "link": link if is_internal_path(link) else "", "reminder_id": reminder_id,
+            "alert_id": alert_id}
+
+
 def add(user_id: int, kind: str, title: str, body: str = "", link: str = "", *,
         reminder_id: int | None = None, alert_id: int | None = None) -> Notification:
     """Add a notification to the caller's transaction (the caller commits)."""
-    notification = Notification(user_id=user_id, kind=kind, title=title[:200], body=body,
-                                link=link if is_internal_path(link) else "",
-                                reminder_id=reminder_id, alert_id=alert_id)
+    notification = Notification(**_values(user_id, kind, title, body, link,
+                                          reminder_id=reminder_id, alert_id=alert_id))
     db.session.add(notification)
     return notification
+
+
+def add_many(rows: list[dict]) -> None:
+    """Many notifications in one INSERT, in the caller's transaction (the caller commits).
+    Each row has add()'s arguments by name; the same rules apply (title length, inside links)."""
+    if rows:
+        db.session.execute(insert(Notification), [
+            _values(row["user_id"], row["kind"], row["title"], row.get("body", ""),
+                    row.get("link", ""), reminder_id=row.get("reminder_id"),
+                    alert_id=row.get("alert_id")) for row in rows])
 
 
 def notify_office(kind: str, title: str, body: str = "", link: str = "", *,

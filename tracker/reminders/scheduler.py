@@ -29,11 +29,11 @@ _in_process = {}  # one background scheduler per process, whatever create_app is
 
 def dispatch_job(app: Flask) -> None:
     """The periodic job: its own app context and session, committing its own work."""
-    from tracker.reminders.dispatch import dispatch_due
+    from tracker.reminders.dispatch import dispatch_due, run_budget_seconds
 
     with app.app_context():
         try:
-            report = dispatch_due()
+            report = dispatch_due(budget_seconds=run_budget_seconds())
             if report.claimed:
                 LOG.info("reminder dispatch: %s", report)
         except Exception:
