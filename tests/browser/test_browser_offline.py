@@ -245,7 +245,7 @@ def test_a_refused_entry_is_changed_and_sent_again_with_its_capture_time(day, ne
     page.context.set_offline(False)
     refused = entries(page, "refused")
     expect(refused).to_have_count(1)
-    expect(refused.first).to_contain_text("heart rate")
+    expect(refused.first).to_contain_text("Heart rate (beats/min): ")
 
     refused.first.get_by_role("button", name="Change it").click()
     vitals = page.locator("#vitals")
@@ -419,3 +419,27 @@ def test_another_nurse_on_the_same_tablet_never_sees_the_first_ones_data(day, li
     open_the_day(page, day["email"])
     expect(page.locator("[data-offline-status]")).to_be_hidden()
     assert fresh().get(Visit, day["visit"]).state == "in_progress"
+
+
+def test_a_visit_given_to_another_nurse_meanwhile_is_shown_not_dropped(day, live_make, new_page):
+    colleague = live_make.nurse()
+    session = fresh()
+    visit = session.get(Visit, day["visit"])
+    live_make.assign(colleague, visit.patient)
+    colleague_id = colleague.id
+    db.session.rollback()
+    page = new_page(TABLET)
+    open_the_day(page, day["email"])
+    go_offline(page, day["visit"])
+    check_in(page)
+    expect(entries(page, "queued")).to_have_count(1)
+
+    session = fresh()
+    visit = session.get(Visit, day["visit"])
+    scheduling.reschedule_visit(session.get(User, day["office"]), visit, {
+        "nurse_id": colleague_id, "planned_start": visit.planned_start})
+
+    page.context.set_offline(False)
+    expect(entries(page, "refused")).to_have_count(1)
+    expect(entries(page).first).to_contain_text("no longer on your list")
+    assert fresh().get(Visit, day["visit"]).state == "scheduled"

@@ -289,16 +289,30 @@
     return item;
   }
 
+  // The server names fields as the API does; the nurse knows them by their labels.
+  function fieldLabel(entry, name) {
+    var control = document.getElementById((entry.prefix || "") + name);
+    var label = control && (control.tagName === "FIELDSET"
+      ? control.querySelector("legend")
+      : document.querySelector('label[for="' + control.id + '"]'));
+    return label ? label.textContent.trim() : name.replace(/_/g, " ");
+  }
+
+  function fieldMessages(entry) {
+    var names = Object.keys(entry.fields || {});
+    if (!names.length) { return null; }
+    return el("ul", {}, names.map(function (name) {
+      var message = entry.fields[name];
+      if (name === "_form" || message === entry.reason) { return el("li", { text: message }); }
+      return el("li", { text: fieldLabel(entry, name) + ": " + message });
+    }));
+  }
+
   function refusal(entry) {
     var box = el("div", { "class": "callout callout-danger offline-refusal", role: "alert" }, [
       el("p", {}, [el("strong", { text: "Not accepted by the server: " }), document.createTextNode(entry.reason || "")]),
+      fieldMessages(entry),
     ]);
-    var fields = Object.keys(entry.fields || {});
-    if (fields.length) {
-      box.appendChild(el("ul", {}, fields.map(function (name) {
-        return el("li", { text: name.replace(/_/g, " ") + ": " + entry.fields[name] });
-      })));
-    }
     var actions = el("div", { "class": "cluster" }, [
       el("button", { type: "button", "class": "btn btn-secondary btn-small", "data-entry-action": "edit", text: "Change it" }),
       el("button", { type: "button", "class": "btn btn-secondary btn-small", "data-entry-action": "resend", text: "Send it again" }),
@@ -323,8 +337,8 @@
     var list = panel.querySelector("[data-offline-entries]");
     var note = panel.querySelector("[data-offline-queue-note]");
     var mine = entries.filter(function (e) { return e.visitId === visitId && !inPage(e); });
-    var openEditor = list.querySelector("[data-entry-editor]:not([hidden])");
-    if (openEditor) { return; }  // never redraw under the nurse's fingers
+    var busy = list.querySelector("[data-entry-editor]:not([hidden]), [data-discard-confirm]:not([hidden])");
+    if (busy) { return; }  // never redraw under the nurse's fingers
     list.textContent = "";
     var blocked = false;
     mine.forEach(function (entry) {
@@ -539,12 +553,8 @@
       el("p", { text: "You are changing the " + entry.label.toLowerCase() + " saved on this tablet at " +
         clock(entry.capturedAt) + ". Save the form to send it again." }),
     ]);
-    var fields = Object.keys(entry.fields || {});
-    if (fields.length) {
-      banner.appendChild(el("ul", {}, fields.map(function (name) {
-        return el("li", { text: name.replace(/_/g, " ") + ": " + entry.fields[name] });
-      })));
-    }
+    var messages = fieldMessages(entry);
+    if (messages) { banner.appendChild(messages); }
     var old = form.querySelector("[data-offline-editing-banner]");
     if (old) { old.remove(); }
     form.insertBefore(banner, form.firstChild);
@@ -613,6 +623,7 @@
     if (!found.entry) { return; }
     var action = button.dataset.entryAction;
     var confirm = found.item.querySelector("[data-discard-confirm]");
+    if (action !== "discard") { confirm.hidden = true; }
     if (action === "discard") {
       confirm.hidden = false;
       confirm.querySelector("button").focus();
