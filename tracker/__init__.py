@@ -91,6 +91,12 @@ def register_blueprints(app: Flask) -> None:
     install_checklists(app)
     install_reminders(app)
 
+    # Offline capture on the nurse's tablet: the service worker route, the browser's API
+    # token, and the visit page's forms kept ready for a check-in made offline.
+    from tracker.offline.install import install as install_offline
+
+    install_offline(app)
+
 
 def register_request_hooks(app: Flask) -> None:
     from tracker.auth.sessions import check_session_limits

@@ -28,7 +28,13 @@
         : "The location could not be found. Confirm the patient's address below.");
     }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
   }
-  document.querySelectorAll("form[data-geolocate]").forEach(geolocate);
+  document.querySelectorAll("form[data-geolocate]").forEach(function (form) {
+    if (!form.hidden) { geolocate(form); }
+  });
+  // A form shown later (the check-out, once a check-in waits on an offline tablet) asks then.
+  document.addEventListener("visit:form-shown", function (event) {
+    if (event.target.matches && event.target.matches("form[data-geolocate]")) { geolocate(event.target); }
+  });
 
   // Time fields pre-filled with "now" keep showing now while the nurse has not changed them.
   // The hidden twin holds the shown value; the server reads an unchanged field as "now".

@@ -11,6 +11,10 @@ API with the nurse's browser session (and CSRF tokens are not needed). Modules:
   fields.py         request parsing against small declared schemas (also used by OpenAPI)
   routes.py         the read endpoints and the OpenAPI document; reads.py their services
   writes.py         the write-endpoint framework: client_id, idempotent replays, 409/422
+  visit_writes.py   the visit's life: check-in/out, steps, safety checks, sign, addenda
+  charting_writes.py  clinical entries: vitals, access, site, line care, teaching,
+                    administrations, complications; bodies.py their request bodies,
+                    write_common.py what they share
   serializers.py    plain functions: model -> JSON; schemas.py: their JSON Schemas
   openapi.py        the OpenAPI 3.1 document, built from the route registry
 """
@@ -30,7 +34,13 @@ def is_api_request() -> bool:
 
 def init_app(app: Flask) -> None:
     """Register the API, the Devices page and the token authentication on the app."""
-    from tracker.api import auth, errors, routes  # noqa: F401  (routes register on bp)
+    from tracker.api import (  # noqa: F401  (the routes modules register on bp)
+        auth,
+        charting_writes,
+        errors,
+        routes,
+        visit_writes,
+    )
     from tracker.api.blueprint import bp
     from tracker.api.tokens_routes import bp as devices_bp
     from tracker.extensions import csrf

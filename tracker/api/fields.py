@@ -26,10 +26,14 @@ _TEXT_RE = re.compile(TEXT_PATTERN)
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DATETIME_RE = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:([0-9]{2})(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})")
+# Half of a UTF-16 pair on its own: valid JSON ("\\ud800"), but no character, and it cannot be
+# stored as UTF-8.
+_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 _UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _INT_RE = re.compile(r"-?[0-9]{1,18}")
 
-KINDS = ("integer", "number", "string", "boolean", "date", "datetime", "uuid", "enum")
+KINDS = ("integer", "number", "string", "boolean", "date", "datetime", "uuid", "enum",
+         "enum_list")
 # Bounds a field gets unless it declares its own: what the database columns can hold
 # (PostgreSQL's integer), and a generous length for free text.
 INTEGER_RANGE = (-2147483648, 2147483647)
@@ -58,8 +62,8 @@ class Field:
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"unknown field kind {self.kind!r}")
-        if self.kind == "enum" and not self.choices:
-            raise ValueError(f"enum field {self.name} needs choices")
+        if self.kind in ("enum", "enum_list") and not self.choices:
+            raise ValueError(f"{self.kind} field {self.name} needs choices")
         if self.kind == "integer":
             if self.minimum is None:
                 object.__setattr__(self, "minimum", INTEGER_RANGE[0])
@@ -73,6 +77,9 @@ class Field:
         schema = _BASE_SCHEMAS[self.kind]()
         if self.kind == "enum":
             schema["enum"] = list(self.choices)
+        if self.kind == "enum_list":
+            schema["items"] = {"type": "string", "enum": list(self.choices)}
+            schema["maxItems"] = len(self.choices)
         if self.minimum is not None:
             schema["minimum"] = self.minimum
         if self.maximum is not None:
@@ -153,7 +160,7 @@ def _parse_string(field: Field, value):
         raise FieldError("Enter text.")
     if field.max_length is not None and len(value) > field.max_length:
         raise FieldError(f"Use at most {field.max_length} characters.")
-    if not _TEXT_RE.match(value):
+    if not _TEXT_RE.match(value) or _SURROGATE_RE.search(value):
         raise FieldError("Remove the special characters from this text.")
     if field.pattern is not None and not re.fullmatch(field.pattern.strip("^$"), value):
         raise FieldError("This value is not in the expected form.")
@@ -200,10 +207,20 @@ def _parse_enum(field: Field, value):
     return value
 
 
+def _parse_enum_list(field: Field, value):
+    if not isinstance(value, list):
+        raise FieldError("Send a list, e.g. [\"" + field.choices[0] + "\"].")
+    if any(not isinstance(item, str) or item not in field.choices for item in value):
+        raise FieldError("Use only: " + ", ".join(field.choices) + ".")
+    if len(set(value)) != len(value):
+        raise FieldError("Name each one once.")
+    return list(value)
+
+
 _PARSERS = {
     "integer": _parse_integer, "number": _parse_number, "string": _parse_string,
     "boolean": _parse_boolean, "date": _parse_date, "datetime": _parse_datetime,
-    "uuid": _parse_uuid, "enum": _parse_enum,
+    "uuid": _parse_uuid, "enum": _parse_enum, "enum_list": _parse_enum_list,
 }
 
 _BASE_SCHEMAS = {
@@ -215,6 +232,7 @@ _BASE_SCHEMAS = {
     "datetime": lambda: {"type": "string", "format": "date-time"},
     "uuid": lambda: {"type": "string", "format": "uuid"},
     "enum": lambda: {"type": "string"},
+    "enum_list": lambda: {"type": "array", "uniqueItems": True},
 }
 
 

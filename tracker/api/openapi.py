@@ -19,9 +19,11 @@ ERROR_DESCRIPTIONS = {
     401: "No token, or the token is unknown or revoked (see WWW-Authenticate).",
     403: "The token's account may not use this operation (only nurses may).",
     404: "No such record among those you may see.",
-    409: "The record's state does not allow this change (for example a signed visit).",
+    409: "The visit's state does not allow this change (for example a signed or cancelled "
+         "visit); `detail` says why, in words to show the nurse.",
     415: "The body is not sent as application/json.",
-    422: "Values that are not acceptable; `fields` says which and why.",
+    422: "Values that are not acceptable; `fields` says which and why (`_form`: the entry "
+         "as a whole, also given as `detail`).",
     429: "Too many requests with this token; wait before trying again (see Retry-After).",
     500: "An unexpected error on the server; nothing was half-saved.",
 }

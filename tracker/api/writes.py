@@ -18,11 +18,15 @@ before its commit, so that the record and its key are stored together. This modu
 around it:
 - parsing: 415 unless JSON, 400 unless a JSON object, 422 with a message per field;
 - a replay check before the service runs, answering with the stored response;
-- the service's errors: its validation error (`invalid`) -> 422 with its fields,
-  VisitStateError -> 409, a client_id used for another write -> 422 (as the IETF
+- the service's errors: its validation error (`invalid`) and a VisitStateError naming a
+  field -> 422 with the fields; a VisitStateError naming none (the visit's state: signed,
+  cancelled, already checked in...) -> 409 with its sentence as `detail`, for the device
+  to show the nurse; a client_id used for another write -> 422 (as the IETF
   Idempotency-Key draft answers a key reused with a different request);
 - a race (two copies of one write at once): the loser's commit fails on the unique key;
-  it rolls back and answers with the winner's record;
+  it rolls back and answers with the winner's record. A loser that waited for the winner
+  on a row lock may instead be refused (the visit is now checked in): a refusal is also
+  checked for a winner's key before it is answered;
 - storing the first answer on the key, so that replays return it unchanged.
 """
 
@@ -66,15 +70,20 @@ class Write:
 
 def api_write(rule: str, write: Write, *, summary: str, description: str = "",
               roles: tuple[str, ...] = NURSE, errors: tuple[int, ...] = (), tag: str = "visits",
-              **target) -> Callable:
+              reach: Callable[..., Any] | None = None, **target) -> Callable:
     """Declare a POST endpoint; the view gets (values, client_id, **path values), returns the record.
 
+    `reach(**path values)` raises 404 for records the user may not see. It runs first, before
+    the body is read or a replay answered: a record out of reach is 'not found' whatever was
+    sent, and a stored answer (which may hold patient data) goes only to who may still see it.
     `target` (blueprint=, registry=) is passed to api_route, for the framework's own tests.
     """
 
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
         def endpoint(**path_values):
+            if reach is not None:
+                reach(**path_values)
             return perform_write(write, lambda values, client_id: view(
                 values=values, client_id=client_id, **path_values))
 
@@ -119,6 +128,33 @@ def message_of(error: Exception) -> str:
     return getattr(error, "message", None) or str(error)
 
 
+# The key of a service's message about the entry as a whole (clinical_services.FORM): it
+# is also the answer's detail, the sentence the device shows.
+FORM_MESSAGE = "_form"
+INVALID = "Check the fields listed in 'fields'."
+
+
+def state_problem(error: VisitStateError) -> ApiProblem:
+    """A refusal about one value is 422 with that field; about the visit itself, 409."""
+    if error.field:
+        return InvalidFields({error.field: error.message}, error.message)
+    return ApiProblem(409, error.message)
+
+
+def refused(write: Write, user_id: int, client_id: str, request_print: str, problem: ApiProblem):
+    """Answer a refusal, unless a copy of this same write succeeded meanwhile: a copy that
+    waited for the other on the visit's row lock finds the visit already changed (checked
+    in, say) and is refused, but the write it carries was made, so it answers as a replay."""
+    db.session.rollback()
+    try:
+        key = idempotency.find(user_id, client_id, write.operation)
+    except idempotency.ClientIdReused:
+        raise InvalidFields({"client_id": REUSED}) from None
+    if key is not None:
+        return replay(write, key, request_print)
+    raise problem
+
+
 REUSED = "This client_id was already used for a different write. Make a new one for each write."
 
 
@@ -138,12 +174,12 @@ def perform_write(write: Write, call: Callable[[dict, str], Any]):
         db.session.rollback()
         raise InvalidFields({"client_id": REUSED}) from None
     except VisitStateError as error:
-        db.session.rollback()
-        raise ApiProblem(409, error.message, {error.field: error.message} if error.field else {}) \
-            from None
+        return refused(write, user_id, client_id, request_print, state_problem(error))
     except write.invalid as error:
-        db.session.rollback()
-        raise InvalidFields(field_errors(error), message_of(error)) from None
+        fields = field_errors(error)
+        return refused(write, user_id, client_id, request_print,
+                       InvalidFields(fields, fields.get(FORM_MESSAGE)
+                                     or getattr(error, "message", None) or INVALID))
     except IntegrityError:
         db.session.rollback()
         return after_conflict(write, user_id, client_id, request_print)

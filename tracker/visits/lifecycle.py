@@ -44,9 +44,10 @@ def _hhmm(value: datetime, user: User) -> str:
 
 
 def _lock(visit: Visit) -> None:
-    """Re-read the visit under a row lock (PostgreSQL), so two taps cannot both check in."""
+    """Re-read the visit under a row lock (PostgreSQL), so two taps cannot both check in.
+    The row must be fetched: populate_existing refreshes the loaded visit only then."""
     db.session.execute(select(Visit).where(Visit.id == visit.id).with_for_update()
-                       .execution_options(populate_existing=True))
+                       .execution_options(populate_existing=True)).scalar_one()
 
 
 def _audit(action: str, visit: Visit, user: User, detail: dict | None = None) -> None:
@@ -115,6 +116,12 @@ def _refuse_if_signed(visit: Visit, action: str) -> None:
         raise VisitStateError(f"You cannot {action}: the visit is signed. Add an addendum instead.")
 
 
+def _refuse_if_closed(visit: Visit, action: str) -> None:
+    """A cancelled or missed visit says so, rather than what it would otherwise lack."""
+    if visit.state in (VisitState.CANCELLED.value, VisitState.MISSED.value):
+        require_state(visit, VisitState.SCHEDULED, action=action)
+
+
 @idempotent("check_in", Visit)
 def check_in(user: User, visit: Visit, values: dict) -> Visit:
     """values: at (default now), and latitude, longitude, accuracy_m from the browser, or
@@ -153,6 +160,7 @@ def check_out(user: User, visit: Visit, values: dict) -> Visit:
     require_visit_nurse(user, visit)
     _lock(visit)
     _refuse_if_signed(visit, "check out")
+    _refuse_if_closed(visit, "check out")
     if visit.state == VisitState.SCHEDULED or visit.checked_in_at is None:
         raise VisitStateError("You cannot check out before checking in.")
     if visit.checked_out_at is not None:
@@ -183,8 +191,9 @@ def pinned_steps(visit: Visit) -> list[dict]:
 
 @idempotent("record_step", VisitStep)
 def record_step(user: User, visit: Visit, values: dict) -> VisitStep:
-    """values: step_number, status (done | not_done), performed_at (for done; default now),
-    reason (required for not_done). Recording a step again before signing replaces it."""
+    """values: step_number, status (done | not_done), performed_at (default now; for done,
+    within the visit), reason (required for not_done). Recording a step again before
+    signing replaces it."""
     require_visit_nurse(user, visit)
     require_in_progress(visit, "record a procedure step")
     steps = {s["number"]: s for s in pinned_steps(visit)}
@@ -205,7 +214,9 @@ def record_step(user: User, visit: Visit, values: dict) -> VisitStep:
     elif status == "not_done":
         if not reason:
             raise VisitStateError("Say why this step was not done.", field="reason")
-        at = utcnow()
+        # When it was marked not done: the time the device captured (an offline tablet sends
+        # it later), else now.
+        at = _time(values.get("performed_at"), user, "performed_at", "time")
     else:
         raise VisitStateError("Choose done or not done.", field="status")
     if len(reason) > MAX_TEXT:
@@ -273,6 +284,7 @@ def add_addendum(user: User, visit: Visit, values: dict) -> Addendum:
     """values: text. Only on a signed visit, only by the nurse who documented it."""
     if user.id != visit.nurse_id:
         raise Forbidden("Only the nurse who documented this visit can add an addendum.")
+    _refuse_if_closed(visit, "add an addendum")
     if visit.state != VisitState.SIGNED:
         raise VisitStateError("Addenda are added after signing. Until then, correct the entry itself.")
     text = (values.get("text") or "").strip()
