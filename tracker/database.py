@@ -1,8 +1,25 @@
 """Engine settings per database."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from flask import has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+_immediate: ContextVar[bool] = ContextVar("sqlite_begin_immediate", default=False)
+
+
+@contextmanager
+def writing():
+    """Outside a web request, begin SQLite transactions IMMEDIATE for this block: code that
+    reads then writes (a command, a test's factory) waits for the write lock instead of
+    failing on a stale snapshot. No effect on PostgreSQL."""
+    token = _immediate.set(True)
+    try:
+        yield
+    finally:
+        _immediate.reset(token)
 
 
 def configure_engine_events(engine: Engine) -> None:
@@ -31,6 +48,8 @@ def configure_engine_events(engine: Engine) -> None:
         # Reads of patient data are audited, so nearly every request writes; a deferred
         # transaction that reads and then writes fails at once with "database is locked"
         # (SQLITE_BUSY_SNAPSHOT in WAL mode) when another worker wrote meanwhile, whereas
-        # BEGIN IMMEDIATE waits its turn under busy_timeout. Elsewhere (the dispatcher,
-        # commands) transactions stay deferred: their writes start with the write itself.
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if has_request_context() else "BEGIN")
+        # BEGIN IMMEDIATE waits its turn under busy_timeout. Elsewhere transactions stay
+        # deferred (the dispatcher's writes start with the write itself) unless a block
+        # asks for IMMEDIATE with writing().
+        immediate = has_request_context() or _immediate.get()
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

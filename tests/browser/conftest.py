@@ -14,6 +14,8 @@ from werkzeug.serving import make_server
 
 from tests.conftest import build_app, database_url
 from tests.factories import Factory
+from tracker.database import writing
+from tracker.extensions import db
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -59,9 +61,27 @@ def live_server(live_app):
 
 @pytest.fixture
 def live_make(live_app):
-    """Factories that commit into the live server's database."""
+    """Factories that commit into the live server's database.
+
+    Each call starts from a fresh transaction taken IMMEDIATE: the server thread writes
+    meanwhile, and on SQLite a transaction that read before the server's last commit
+    could not write any more ("database is locked")."""
     with live_app.app_context():
-        yield Factory()
+        yield _WritingFactory()
+
+
+class _WritingFactory(Factory):
+    def __getattribute__(self, name):
+        attribute = super().__getattribute__(name)
+        if name.startswith("_") or not callable(attribute):
+            return attribute
+
+        def call(*args, **kwargs):
+            db.session.rollback()  # end a read left open by the test (a stale snapshot)
+            with writing():
+                return attribute(*args, **kwargs)
+
+        return call
 
 
 @pytest.fixture(scope="session")

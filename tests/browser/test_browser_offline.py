@@ -298,7 +298,8 @@ def test_signing_out_with_nothing_waiting_clears_the_tablet(day, new_page):
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     kept = page.evaluate("""async () => ({
         caches: (await caches.keys()).filter(n => n.startsWith("ivt-pages-")),
-        databases: (await indexedDB.databases()).map(d => d.name).filter(n => n.startsWith("ivt-offline-user-")),
+        databases: (await indexedDB.databases()).map(d => d.name)
+            .filter(n => n.startsWith("ivt-offline-user-")),
     })""")
     assert kept == {"caches": [], "databases": []}
 
@@ -406,7 +407,8 @@ def test_another_nurse_on_the_same_tablet_never_sees_the_first_ones_data(day, li
     expect(page.locator("[data-offline-status]")).to_be_hidden()
     stored = page.evaluate("""async () => ({
         caches: (await caches.keys()).filter(n => n.startsWith("ivt-pages-")),
-        databases: (await indexedDB.databases()).map(d => d.name).filter(n => n.startsWith("ivt-offline-user-")),
+        databases: (await indexedDB.databases()).map(d => d.name)
+            .filter(n => n.startsWith("ivt-offline-user-")),
     })""")
     other_id = page.locator('meta[name="ivt-user"]').get_attribute("content")
     assert stored["caches"] == [f"ivt-pages-user-{other_id}"]  # the first nurse's pages are gone
