@@ -253,3 +253,18 @@ def test_only_nurses_write(case, role, prepare, make, api_as):
 def test_without_a_token_it_is_401(case, prepare, client):
     ready = prepare(case.state)
     assert_error(client.post(case.url(ready), json=body(**case.values(ready))), 401)
+
+
+@pytest.mark.parametrize("case", PARAMS)
+def test_out_of_reach_is_404_whatever_the_body(case, prepare, make, nurse_api):
+    """The visit is looked up before the body is read: not found, not 'send JSON'."""
+    theirs = prepare(case.state, owner=make.nurse())
+    assert_error(nurse_api.post(case.url(theirs), data="not json"), 404)
+
+
+def test_a_lone_surrogate_in_text_is_422_not_a_server_error(prepare, nurse_api):
+    ready = prepare("ready")
+    teaching = {**BY_NAME["teaching"].values(ready), "topic": "Pump \ud800 alarms"}
+    assert_error(nurse_api.post(BY_NAME["teaching"].url(ready), json=body(**teaching)), 422,
+                 fields=("topic",))
+    assert count(TeachingEntry) == 0

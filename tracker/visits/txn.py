@@ -4,7 +4,8 @@ A service decorated with @idempotent(operation, Model) adds its rows, audits and
 signal, then returns the record; the decorator remembers the client id with that record and
 commits, so that the key and the record are stored together or not at all. A replay of the
 same client id returns the first record without doing anything again. On a refusal the
-session is rolled back, so that nothing half-done can be committed later.
+session is rolled back, so that nothing half-done can be committed later; a refusal that
+follows an identical request's success (the two raced) answers with that one's record.
 """
 
 import functools
@@ -48,13 +49,26 @@ def idempotent(operation: str, model):
                 return idempotency.replayed_record(key, model)
             except Exception:
                 db.session.rollback()
-                raise
+                # A copy of this same request that waited on the visit's row lock finds the
+                # visit already changed by the other (checked in, say) and is refused: the
+                # write it carries was made, so it answers as a replay.
+                key = _stored_meanwhile(user, client_id, operation)
+                if key is None:
+                    raise
+                return idempotency.replayed_record(key, model)
             return record
 
         run.operation = operation
         return run
 
     return decorate
+
+
+def _stored_meanwhile(user: User, client_id: str | None, operation: str):
+    try:
+        return idempotency.find(user.id, client_id, operation)
+    except idempotency.ClientIdReused:
+        return None
 
 
 def require_office(user: User) -> None:
