@@ -49,20 +49,25 @@ def test_nurse_checks_in_confirms_checks_ticks_steps_checks_out_and_signs(live_m
     identity.get_by_label("Full name").check()
     identity.get_by_label("Date of birth").check()
     identity.get_by_label("Identity confirmed: both identifiers match").check()
-    identity.get_by_role("button", name="Save").click()
+    with page.expect_navigation():  # the next field is on the page it loads
+        identity.get_by_role("button", name="Save").click()
     page.locator("#safety-allergies").get_by_label("No conflict with the ordered medication").check()
-    page.locator("#safety-allergies").get_by_role("button", name="Save").click()
+    with page.expect_navigation():  # the next field is on the page it loads
+        page.locator("#safety-allergies").get_by_role("button", name="Save").click()
     medication = page.locator("#safety-medication")
     for item in ("Drug: Ceftriaxone", "Dose: 2 g", "Route: IV", "Rate: 100 mL/h"):
         medication.get_by_label(item).check()
     medication.get_by_label("Medication expiry date").fill("2099-06-30")
-    medication.get_by_role("button", name="Save").click()
+    with page.expect_navigation():  # the next field is on the page it loads
+        medication.get_by_role("button", name="Save").click()
     kit = page.locator("#safety-anaphylaxis_kit")
     kit.get_by_label("The kit is here").check()
     kit.get_by_label("Kit expiry date").fill("2099-01-31")
-    kit.get_by_role("button", name="Save").click()
+    with page.expect_navigation():  # the next field is on the page it loads
+        kit.get_by_role("button", name="Save").click()
     page.locator("#safety-pump").get_by_label("Pump works and is set to the ordered rate").check()
-    page.locator("#safety-pump").get_by_role("button", name="Save").click()
+    with page.expect_navigation():  # the next field is on the page it loads
+        page.locator("#safety-pump").get_by_role("button", name="Save").click()
     expect(page.get_by_text("Every safety check is confirmed: the infusion may start.")).to_be_visible()
 
     # Vital signs are the clinical sections' part of the page; recorded here directly (after
@@ -74,7 +79,8 @@ def test_nurse_checks_in_confirms_checks_ticks_steps_checks_out_and_signs(live_m
     db.session.commit()
 
     for number in range(1, 7):
-        page.locator(f"#step-{number}").get_by_role("button", name="Done", exact=True).click()
+        with page.expect_navigation():  # the next field is on the page it loads
+            page.locator(f"#step-{number}").get_by_role("button", name="Done", exact=True).click()
         expect(page.locator(f"#step-{number}")).to_have_class("done")
 
     check_out = page.locator("#check-out")
