@@ -154,6 +154,8 @@ class Agency:
                          procedure_record_id=self.record_id, planned_start=start, planned_minutes=120,
                          state="scheduled", checked_in_at=None, checked_out_at=None,
                          check_in_location_method=None, check_out_location_method=None,
+                         check_in_latitude=None, check_in_longitude=None, check_in_accuracy_m=None,
+                         check_out_latitude=None, check_out_longitude=None, check_out_accuracy_m=None,
                          signed_at=None, signed_by_id=None)
             if past:
                 self._past_visit(visit, children)
@@ -170,6 +172,8 @@ class Agency:
         check_out = check_in + length
         visit.update(state="signed", checked_in_at=check_in, checked_out_at=check_out,
                      check_in_location_method="gps", check_out_location_method="gps",
+                     check_in_latitude=40.71, check_in_longitude=-74.0, check_in_accuracy_m=12.0,
+                     check_out_latitude=40.71, check_out_longitude=-74.0, check_out_accuracy_m=15.0,
                      signed_at=check_out + timedelta(minutes=20), signed_by_id=visit["nurse_id"])
         for step in self.steps:
             children[VisitStep].append(dict(visit_id=vid, step_number=step["number"], step_key=step["key"],

@@ -93,6 +93,8 @@ def checkout_pool(agency: Agency) -> None:
                              planned_minutes=120, state="in_progress",
                              checked_in_at=now - timedelta(minutes=30), checked_out_at=None,
                              check_in_location_method="gps", check_out_location_method=None,
+                             check_in_latitude=40.71, check_in_longitude=-74.0, check_in_accuracy_m=12.0,
+                             check_out_latitude=None, check_out_longitude=None, check_out_accuracy_m=None,
                              signed_at=None, signed_by_id=None))
             next_id += 1
     bulk(Visit, rows)

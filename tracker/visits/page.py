@@ -61,6 +61,8 @@ def timer(visit: Visit) -> dict | None:
 def location_text(visit: Visit, prefix: str) -> str:
     method = getattr(visit, f"{prefix}_location_method")
     if method == "gps":
+        if getattr(visit, f"{prefix}_latitude") is None:  # a record imported without coordinates
+            return "Device location (coordinates not recorded)"
         accuracy = getattr(visit, f"{prefix}_accuracy_m")
         text = (f"Device location {getattr(visit, f'{prefix}_latitude'):.5f}, "
                 f"{getattr(visit, f'{prefix}_longitude'):.5f}")
