@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_login import current_user
 
 from tracker.procedures.services import indication_choices
@@ -10,6 +10,13 @@ from tracker.timeutil import local, utcnow
 
 
 def viewer_timezone() -> str:
+    # Asked once per time shown; current_user is a proxy, slow enough to matter on long lists.
+    if "viewer_timezone" not in g:
+        g.viewer_timezone = _viewer_timezone()
+    return g.viewer_timezone
+
+
+def _viewer_timezone() -> str:
     if current_user.is_authenticated:
         if current_user.patient is not None:
             return current_user.patient.timezone

@@ -160,3 +160,25 @@ def test_the_dashboard_read_is_audited(day, desk):
 
     desk.get("/history/")
     assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "dashboard_viewed"))
+
+
+def test_a_busy_day_lists_the_first_visits_of_each_state_and_counts_them_all(monkeypatch, make, clock, desk):
+    from tracker.history import dashboard
+
+    monkeypatch.setattr(dashboard, "SECTION_LIMIT", 3)
+    nurse = make.nurse()
+    for n in range(5):
+        make.visit(nurse, make.patient(last_name=f"Busy{n}"), planned_start=NOW + timedelta(minutes=10 * n))
+    make.visit(nurse, make.patient(last_name="Inside"), planned_start=NOW - timedelta(hours=1),
+               state="in_progress", checked_in_at=NOW - timedelta(hours=1))
+    html = desk.get("/history/").get_data(as_text=True)
+    scheduled = section(html, "scheduled")
+    assert "Scheduled (5)" in scheduled
+    assert [f"Busy{n}" in scheduled for n in range(5)] == [True, True, True, False, False]
+    assert "Showing the first 3 of 5" in scheduled
+    link = re.search(r'href="([^"]*/history/visits\?[^"]*)">See them all', scheduled).group(1)
+    listing = desk.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    table = listing[listing.index("<table"):]
+    assert all(f"Busy{n}" in table for n in range(5)) and "Inside" not in table
+    in_progress = section(html, "in-progress")
+    assert "In progress (1)" in in_progress and "Showing the first" not in in_progress

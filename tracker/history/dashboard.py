@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from tracker import audit
@@ -28,6 +28,11 @@ ALERT_GROUPS: list[tuple[str, str, tuple[str, ...]]] = [
 ]
 OTHER_GROUP = ("other", "Other alerts")
 ALERT_LIMIT = 200
+# Each list on the dashboard shows this many visits; the heading counts them all and links
+# to the full list in the visit history (a busy day must not make the page slow).
+SECTION_LIMIT = 50
+LISTED_STATES = (VisitState.SCHEDULED.value, VisitState.IN_PROGRESS.value,
+                 VisitState.COMPLETED.value, VisitState.MISSED.value)
 
 
 def alert_group(kind: str) -> tuple[str, str]:
@@ -65,16 +70,36 @@ class Dashboard:
     overdue_signatures: list[Visit]
     alert_groups: list[AlertGroup]
     open_alert_count: int
+    counts: dict[str, int] = field(default_factory=dict)  # today's visits per state, all of them
+    section_limit: int = SECTION_LIMIT
+
+    @property
+    def shown_alert_count(self) -> int:
+        return sum(len(group.alerts) for group in self.alert_groups)
 
 
-def _todays_visits(start: datetime, end: datetime) -> list[Visit]:
-    """Visits planned today, and any visit still in progress from an earlier day."""
-    query = (select(Visit)
-             .where(or_((Visit.planned_start >= start) & (Visit.planned_start < end),
-                        Visit.state == VisitState.IN_PROGRESS.value))
+def _todays_visits(start: datetime, end: datetime) -> tuple[dict[str, list[Visit]], dict[str, int]]:
+    """Visits planned today, and any visit still in progress from an earlier day: the first
+    SECTION_LIMIT of each listed state and the count of every state, in one query."""
+    ranked = (select(Visit.id.label("visit_id"),
+                     func.row_number().over(partition_by=Visit.state,
+                                            order_by=(Visit.planned_start, Visit.id)).label("rank"),
+                     func.count().over(partition_by=Visit.state).label("total"))
+              .where(or_((Visit.planned_start >= start) & (Visit.planned_start < end),
+                         Visit.state == VisitState.IN_PROGRESS.value))
+              .subquery())
+    listed = Visit.state.in_(LISTED_STATES) & (ranked.c.rank <= SECTION_LIMIT)
+    query = (select(Visit, ranked.c.total).join(ranked, ranked.c.visit_id == Visit.id)
+             .where(or_(listed, ranked.c.rank == 1))  # rank 1 of other states: their count
              .options(joinedload(Visit.patient), joinedload(Visit.nurse))
              .order_by(Visit.planned_start, Visit.id))
-    return list(db.session.scalars(query))
+    lists: dict[str, list[Visit]] = {s.value: [] for s in VisitState}
+    counts: dict[str, int] = {s.value: 0 for s in VisitState}
+    for visit, total in db.session.execute(query):
+        counts[visit.state] = total
+        if visit.state in LISTED_STATES:
+            lists[visit.state].append(visit)
+    return lists, counts
 
 
 def overdue_signatures(now: datetime) -> list[Visit]:
@@ -88,13 +113,16 @@ def overdue_signatures(now: datetime) -> list[Visit]:
     return list(db.session.scalars(query))
 
 
-def open_alerts() -> list[Alert]:
-    query = (select(Alert).where(Alert.acknowledged_at.is_(None))
+def open_alerts() -> tuple[list[Alert], int]:
+    """The newest ALERT_LIMIT open alerts, most severe first, and how many are open in all."""
+    query = (select(Alert, func.count().over().label("total"))
+             .where(Alert.acknowledged_at.is_(None))
              .options(joinedload(Alert.patient))
              .order_by(Alert.created_at.desc()).limit(ALERT_LIMIT))
-    alerts = list(db.session.scalars(query))
+    rows = db.session.execute(query).all()
+    alerts = [row[0] for row in rows]
     alerts.sort(key=lambda a: (SEVERITY_ORDER.get(a.severity, 9), -a.created_at.timestamp()))
-    return alerts
+    return alerts, rows[0].total if rows else 0
 
 
 def group_alerts(alerts: list[Alert]) -> list[AlertGroup]:
@@ -114,23 +142,19 @@ def build(tz: str, *, audit_read: bool = True) -> Dashboard:
     now = utcnow()
     today = local(now, tz).date()
     start, end = day_bounds(today, today, tz)
-    visits = _todays_visits(start, end)
-    by_state: dict[str, list[Visit]] = {s.value: [] for s in VisitState}
-    for visit in visits:
-        by_state[visit.state].append(visit)
+    by_state, counts = _todays_visits(start, end)
     running = []
     for visit in by_state[VisitState.IN_PROGRESS.value]:
         elapsed = max(now - visit.checked_in_at, timedelta(0)) if visit.checked_in_at else timedelta(0)
         running.append(RunningVisit(visit, elapsed, time_status(elapsed),
                                     (visit.checked_in_at or now) + LIMIT))
     scheduled = by_state[VisitState.SCHEDULED.value]
-    alerts = open_alerts()
+    alerts, open_count = open_alerts()
     return Dashboard(
         day=today, scheduled=scheduled,
         late={v.id for v in scheduled if v.planned_start + on_time_window() < now},
         in_progress=running, unsigned=by_state[VisitState.COMPLETED.value],
         missed=by_state[VisitState.MISSED.value],
-        signed=len(by_state[VisitState.SIGNED.value]),
-        cancelled=len(by_state[VisitState.CANCELLED.value]),
+        signed=counts[VisitState.SIGNED.value], cancelled=counts[VisitState.CANCELLED.value],
         overdue_signatures=overdue_signatures(now),
-        alert_groups=group_alerts(alerts), open_alert_count=len(alerts))
+        alert_groups=group_alerts(alerts), open_alert_count=open_count, counts=counts)
