@@ -142,12 +142,12 @@ def office_dashboard(user):
 
 
 def office_history_first(user):
-    user.client.get(f"/history/visits?nurse={FIXTURES['filter_nurse']}&state=signed",
+    user.client.get(f"/history/visits?nurse_id={FIXTURES['filter_nurse']}&state=signed",
                     name="office: GET /history/visits (first page, filtered)")
 
 
 def office_history_last(user):
-    user.client.get(f"/history/visits?nurse={FIXTURES['filter_nurse']}&state=signed&last=1",
+    user.client.get(f"/history/visits?nurse_id={FIXTURES['filter_nurse']}&state=signed&last=1",
                     name="office: GET /history/visits (last page, filtered)")
 
 
@@ -167,7 +167,7 @@ def office_patient_history(user):
 
 def office_patient_csv(user):
     patient = pick("csv-patient", FIXTURES["patients"])
-    with user.client.get(f"/history/visits.csv?patient={patient}", stream=True,
+    with user.client.get(f"/history/visits.csv?patient_id={patient}", stream=True,
                          name="office: GET /history/visits.csv (one patient)") as response:
         for _chunk in response.iter_content(65536):
             pass

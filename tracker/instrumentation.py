@@ -6,6 +6,8 @@ Off unless SQL_QUERY_COUNT_HEADER is set: then each response carries X-Query-Cou
 from flask import Flask, g, has_request_context
 from sqlalchemy import event
 
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
 
 def count_queries(app: Flask) -> None:
     with app.app_context():
@@ -15,7 +17,9 @@ def count_queries(app: Flask) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _count(conn, cursor, statement, parameters, context, executemany):
-        if has_request_context():
+        # Queries and writes only: SQLite's BEGIN IMMEDIATE goes through the cursor, while
+        # PostgreSQL's driver sends BEGIN itself; counting neither keeps the figures comparable.
+        if has_request_context() and not statement.startswith(TRANSACTION_CONTROL):
             g.sql_queries = g.get("sql_queries", 0) + 1
 
     @app.after_request

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
 from werkzeug.exceptions import NotFound
 
 from tracker import audit
@@ -124,7 +125,8 @@ def load_user(session_id: str) -> User | None:
         user_id, epoch = (int(part) for part in session_id.split("."))
     except ValueError:
         return None
-    user = db.session.get(User, user_id)
+    user = db.session.scalar(select(User).where(User.id == user_id)
+                             .options(undefer(User.unread_notification_count)))
     if user is None or not user.active or user.auth_epoch != epoch:
         return None
     return user

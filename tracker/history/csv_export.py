@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -14,12 +15,12 @@ from tracker.history.filters import VisitFilter, conditions, worst_band_rank
 from tracker.history.pagination import ordered
 from tracker.history.sql import band_for_rank
 from tracker.models import Complication, Patient, User, Visit, VisitBillingLine, VisitState, VitalSigns
-from tracker.timeutil import local
 
 # A cell starting with one of these is read as a formula by spreadsheet programs (OWASP
 # "CSV injection"); such cells get a leading apostrophe so they stay text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FETCH_ROWS = 1000  # rows per round trip; the server-side cursor keeps memory flat
+LINES_PER_CHUNK = 200  # lines sent together: one write per line would dominate a big export
 
 
 def safe_cell(value) -> object:
@@ -29,15 +30,21 @@ def safe_cell(value) -> object:
 
 
 def csv_lines(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
-    """One CSV text line at a time (header first)."""
+    """CSV text, header first, a chunk of LINES_PER_CHUNK lines at a time."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in ([header], rows):
-        for cells in row:
-            writer.writerow([safe_cell(c) for c in cells])
+    writer.writerow([safe_cell(c) for c in header])
+    pending = 1
+    for cells in rows:
+        writer.writerow([safe_cell(c) for c in cells])
+        pending += 1
+        if pending >= LINES_PER_CHUNK:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
+            pending = 0
+    if pending:
+        yield buffer.getvalue()
 
 
 def _units(code: str):
@@ -67,21 +74,25 @@ def visit_header(tz: str) -> list[str]:
             f"Signed ({tz})"]
 
 
-def _time(value, tz: str) -> str:
-    return local(value, tz).strftime("%Y-%m-%d %H:%M") if value else ""
+def _time(value, zone: ZoneInfo) -> str:
+    if not value:
+        return ""
+    t = value.astimezone(zone)  # values come back aware, in UTC (models.types.UTCDateTime)
+    return f"{t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d}"
 
 
 def visit_rows(flt: VisitFilter, tz: str) -> Iterator[list]:
     """Every visit the filter matches, fetched FETCH_ROWS at a time."""
+    zone, labels = ZoneInfo(tz), {s.value: s.label for s in VisitState}
     for (visit_id, planned, state, patient_id, mrn, last, first, nurse_id, nurse, checked_in,
          checked_out, signed, worst, kinds, u1, u2) in db.session.execute(visit_export_query(flt, tz)):
         length = checked_out - checked_in if checked_in and checked_out else None
-        yield [visit_id, _time(planned, tz), VisitState(state).label, patient_id, mrn,
-               f"{last}, {first}", nurse_id, nurse, _time(checked_in, tz), _time(checked_out, tz),
+        yield [visit_id, _time(planned, zone), labels[state], patient_id, mrn,
+               f"{last}, {first}", nurse_id, nurse, _time(checked_in, zone), _time(checked_out, zone),
                format_duration(length) if length is not None else "",
                ("yes" if time_status(length) == "over" else "no") if length is not None else "",
                band_for_rank(worst) or "", kinds or "", int(u1 or 0), int(u2 or 0),
-               _time(signed, tz)]
+               _time(signed, zone)]
 
 
 def visit_history_csv(flt: VisitFilter, tz: str) -> Iterator[str]:

@@ -77,10 +77,8 @@ def by_month(complications: list[Complication], tz: str) -> list[tuple[str, Coun
 
 def build(user: User, patient_id: int, tz: str) -> PatientHistory:
     patient = get_patient(user, patient_id, audit_read=False)  # 404 when not visible
-    audit.record("patient_history_viewed", record_type="patient", record_id=patient_id,
-                 patient_id=patient_id)
-    db.session.commit()
-    patient = db.session.get(Patient, patient_id)
+    audit.record_read("patient_history_viewed", record_type="patient", record_id=patient_id,
+                      patient_id=patient_id)
     visits = _visits(patient_id)
     bands = _worst_bands(patient_id)
     complications = _complications(patient_id)

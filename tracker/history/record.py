@@ -71,10 +71,10 @@ def load_visit(visit_id: int) -> Visit:
         selectinload(Visit.vital_signs), selectinload(Visit.vascular_accesses),
         selectinload(Visit.site_assessments), selectinload(Visit.line_care),
         selectinload(Visit.teaching), selectinload(Visit.billing_lines),
-        selectinload(Visit.administrations).selectinload(MedicationAdministration.interruptions),
-        selectinload(Visit.complications).selectinload(Complication.actions),
+        selectinload(Visit.administrations).joinedload(MedicationAdministration.interruptions),
+        selectinload(Visit.complications).joinedload(Complication.actions),
         selectinload(Visit.addenda).joinedload(Addendum.author))
-    return db.session.scalars(query).one()
+    return db.session.scalars(query).unique().one()
 
 
 def _people(visit: Visit) -> dict[int, str]:
@@ -268,8 +268,8 @@ def audit_trail(visit: Visit) -> list[AuditEvent]:
 def build(user: User, visit_id: int, tz: str, fmt, *, action: str = "visit_record_viewed") -> VisitRecord:
     """The whole record of one visit for the office; reading it is audited."""
     row = _check_access(user, visit_id)
-    audit.record(action, record_type="visit", record_id=visit_id, patient_id=row.patient_id)
-    db.session.commit()  # before loading: a commit expires loaded rows
+    # Committed after the page is rendered: a commit now would expire what is loaded below.
+    audit.record_read(action, record_type="visit", record_id=visit_id, patient_id=row.patient_id)
     visit = load_visit(visit_id)
     people = _people(visit)
     steps = {s["key"]: s["title"] for s in (visit.procedure_record.procedure_steps

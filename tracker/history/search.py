@@ -71,11 +71,10 @@ def count_visits(flt: VisitFilter, tz: str) -> int:
 
 def search(flt: VisitFilter, tz: str, cursor: Cursor, size: int = PAGE_SIZE) -> HistoryPage:
     """One page of visits matching the filter, in four queries whatever the data size."""
-    # Audit and commit first: a commit expires loaded rows, and reloading them one by one
-    # while the page renders would cost a query per row.
-    audit.record("visit_history_viewed", record_type="visit", patient_id=flt.patient_id,
-                 detail=flt.audit_detail())
-    db.session.commit()
+    # Committed once the page is rendered: a commit now would expire the loaded rows, and
+    # reloading them one by one while the page renders would cost a query per row.
+    audit.record_read("visit_history_viewed", record_type="visit", patient_id=flt.patient_id,
+                      detail=flt.audit_detail())
     base = (select(Visit).where(*conditions(flt, tz))
             .options(joinedload(Visit.patient), joinedload(Visit.nurse)))
     query, backwards = page_query(base, cursor, flt.sort == "desc", size)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, func, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from tracker.extensions import db
+from tracker.models.people import User
 from tracker.models.types import UTCDateTime
 from tracker.timeutil import utcnow
 
@@ -107,3 +108,13 @@ class Notification(db.Model):
 
     def __repr__(self) -> str:
         return f"<Notification {self.id}>"
+
+
+# The unread count in every page's navigation. Deferred: the sign-in loader asks for it with
+# the user's own row (one query per request instead of two); elsewhere it loads when read.
+User.unread_notification_count = column_property(
+    select(func.count(Notification.id))
+    .where(Notification.user_id == User.id, Notification.read_at.is_(None),
+           Notification.dismissed_at.is_(None))
+    .correlate_except(Notification).scalar_subquery(),
+    deferred=True)

@@ -4,6 +4,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from flask import g, has_request_context
 from sqlalchemy import func, select
 
 from tracker import audit
@@ -67,8 +68,14 @@ def _store_if_changed(entry: dict) -> ProcedureRecord | None:
 
 
 def current_record(code: str = PRIMARY_CODE) -> ProcedureRecord:
-    record = db.session.scalar(select(ProcedureRecord).where(
-        ProcedureRecord.code == code, ProcedureRecord.is_current.is_(True)))
+    # Several parts of one page ask for it (labels, forms); a request reads it once.
+    cache = g.setdefault("current_procedure_records", {}) if has_request_context() else {}
+    record = cache.get(code)
+    if record is None:
+        record = db.session.scalar(select(ProcedureRecord).where(
+            ProcedureRecord.code == code, ProcedureRecord.is_current.is_(True)))
+    if record is not None:
+        cache[code] = record
     if record is None:
         raise ProcedureRecordMissing(f"procedure record {code} is not loaded; run `flask procedure load`")
     return record

@@ -7,7 +7,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from tracker.extensions import db
 from tracker.reminders import receivers  # noqa: F401  (connects the visit signal receivers)
 from tracker.reminders.cli import scheduler_group
-from tracker.reminders.notifications import unread_count
 from tracker.reminders.routes import bp
 from tracker.templating import NAV
 
@@ -28,7 +27,7 @@ def install(app: Flask) -> None:
         if not current_user.is_authenticated:
             return {}
         try:
-            return {"unread_notifications": unread_count(current_user)}
+            return {"unread_notifications": current_user.unread_notification_count or 0}
         except SQLAlchemyError:
             # Rendering an error page after a failed transaction: show the page without it.
             db.session.rollback()

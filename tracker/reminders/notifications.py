@@ -1,7 +1,7 @@
 """In-app notifications: added by the reminder dispatcher and by services (a reported
 problem), read and dismissed by their owner in the app."""
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from werkzeug.exceptions import NotFound
 
 from tracker import audit
@@ -52,12 +52,6 @@ def is_internal_path(link: str) -> bool:
 def _mine(user: User):
     return select(Notification).where(Notification.user_id == user.id,
                                       Notification.dismissed_at.is_(None))
-
-
-def unread_count(user: User) -> int:
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None),
-        Notification.dismissed_at.is_(None))) or 0
 
 
 def list_for(user: User, limit: int = 100) -> list[Notification]:

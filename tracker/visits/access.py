@@ -1,5 +1,6 @@
 """Which visits a user may open, and the state a change requires."""
 
+from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from tracker.extensions import db
@@ -16,10 +17,13 @@ class VisitStateError(ValueError):
         self.field = field
 
 
-def get_visit(user: User, visit_id: int) -> Visit:
+def get_visit(user: User, visit_id: int, options: list | None = None) -> Visit:
     """The visit if the user may see it, else 404: a nurse sees her own visits only,
-    a patient their own, the office every visit."""
-    visit = db.session.get(Visit, visit_id)
+    a patient their own, the office every visit. `options`: loader options for a page."""
+    if options:
+        visit = db.session.scalar(select(Visit).where(Visit.id == visit_id).options(*options))
+    else:
+        visit = db.session.get(Visit, visit_id)
     if visit is None or not may_see(user, visit):
         raise NotFound()
     return visit

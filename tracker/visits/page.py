@@ -19,9 +19,10 @@ from tracker.extensions import db
 from tracker.models import Alert, Role, User, Visit, VisitState
 from tracker.timeutil import local, utcnow
 from tracker.visits import forms as visit_forms
+from tracker.visits import loading
 from tracker.visits.access import get_visit
 from tracker.visits.blueprint import VISIT_PAGE_CONTEXT, VISIT_PAGE_SECTIONS, visit_page_context
-from tracker.visits.lifecycle import addenda_in_order, pinned_steps, signature_missing
+from tracker.visits.lifecycle import pinned_steps, signature_missing
 from tracker.visits.orders import order_summary
 from tracker.visits.safety import CHECKS, IDENTIFIERS, infusion_may_start
 from tracker.visits.timeinput import FORM_FORMAT, now_local_naive
@@ -36,10 +37,9 @@ DOCUMENTABLE = (VisitState.IN_PROGRESS.value, VisitState.COMPLETED.value)
 
 def open_visit(user: User, visit_id: int) -> Visit:
     """The visit, if the user may see it (404 otherwise); the read is audited."""
-    visit = get_visit(user, visit_id)
-    audit.record("visit_viewed", record_type="visit", record_id=visit.id,
-                 patient_id=visit.patient_id, user_id=user.id)
-    db.session.commit()
+    visit = get_visit(user, visit_id, loading.visit_options())
+    audit.record_read("visit_viewed", record_type="visit", record_id=visit.id,
+                      patient_id=visit.patient_id, user_id=user.id)
     return visit
 
 
@@ -154,7 +154,7 @@ def core_context(visit: Visit, user: User) -> dict:
                       for step in pinned_steps(visit)],
         "signature_missing": signature_missing(visit),
         "billing_lines": sorted(visit.billing_lines, key=lambda line: line.code),
-        "addenda": addenda_in_order(visit),
+        "addenda": sorted(visit.addenda, key=lambda a: (a.created_at, a.id)),
         "visit_alerts": list(db.session.scalars(select(Alert).where(
             Alert.visit_id == visit.id, Alert.acknowledged_at.is_(None)).order_by(Alert.created_at))),
         **forms,
@@ -172,6 +172,7 @@ def render_visit_page(visit: Visit, user: User, *, status: int = 200, replace: d
     forms; step_form=(number, form) and safety_form=(key, form) are shorthands for the
     step and safety-check forms. Other keyword arguments are added to the context.
     """
+    loading.load_record(visit)
     replace = dict(replace or {})
     if step_form is not None:
         replace[("step_forms", step_form[0])] = step_form[1]
