@@ -105,3 +105,21 @@ def test_reading_is_audited_and_office_only(history, office, make, app):
 def test_a_patient_without_visits(make, office):
     html = office.get(f"/history/patients/{make.patient().id}").get_data(as_text=True)
     assert "No vital signs recorded yet." in html and "No visits yet." in html
+
+
+def test_a_long_history_shows_the_latest_visits_and_vitals_and_links_to_the_rest(monkeypatch, history, office):
+    from tracker.history import patient_history
+
+    monkeypatch.setattr(patient_history, "VISIT_LIMIT", 2)
+    monkeypatch.setattr(patient_history, "VITALS_LIMIT", 2)
+    pid = history["patient"].id
+    html = office.get(f"/history/patients/{pid}").get_data(as_text=True)
+    assert "4 visits" in html
+    table = re.search(r'id="visits".*?</section>', html, re.S).group(0)
+    linked = sorted(map(int, re.findall(r'href="/history/visits/(\d+)"', table)))
+    newest = sorted(v.id for v in history["visits"][-2:])  # the upcoming one and the last finished
+    assert linked == newest and "Showing the latest 2 of 4" in table
+    assert f'href="/history/visits?patient_id={pid}"' in table
+    assert "The latest 2 of 3 sets of vital signs" in html
+    numbers = re.search(r'<details class="trend-numbers">.*?</details>', html, re.S).group(0)
+    assert ">124<" in numbers and ">96<" in numbers and ">70<" not in numbers

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from tracker import audit
@@ -18,6 +18,11 @@ from tracker.history.sql import band_for_rank
 from tracker.models import Complication, Patient, User, Visit, VitalSigns
 from tracker.patients.services import get_patient
 from tracker.timeutil import local
+
+# A patient seen three times a week has hundreds of visits within two years: the page shows
+# the latest ones and links to the full, paginated list in the visit history.
+VISIT_LIMIT = 50
+VITALS_LIMIT = 200  # the trend charts' most recent sets of vital signs
 
 
 @dataclass
@@ -37,27 +42,36 @@ class PatientHistory:
     complication_kinds: list[tuple[str, str]]
     checklist: hooks.ChecklistCompletion | None
     checklist_by_visit: dict[int, str] | None
+    visit_count: int = 0  # all the patient's visits; `visits` holds the latest VISIT_LIMIT
+    vitals_count: int = 0  # all their sets of vital signs; `vitals` holds the latest VITALS_LIMIT
+    visit_limit: int = VISIT_LIMIT
 
 
-def _visits(patient_id: int) -> list[Visit]:
-    return list(db.session.scalars(select(Visit).where(Visit.patient_id == patient_id)
-                                   .options(joinedload(Visit.nurse))
-                                   .order_by(Visit.planned_start.desc(), Visit.id.desc())))
-
-
-def _worst_bands(patient_id: int) -> dict[int, str | None]:
-    rows = db.session.execute(select(VitalSigns.visit_id, worst_band_rank())
-                              .join(Visit, Visit.id == VitalSigns.visit_id)
+def _visits(patient_id: int) -> tuple[list[Visit], int]:
+    """The latest VISIT_LIMIT visits, newest first, and how many there are in all."""
+    rows = db.session.execute(select(Visit, func.count().over().label("total"))
                               .where(Visit.patient_id == patient_id)
+                              .options(joinedload(Visit.nurse))
+                              .order_by(Visit.planned_start.desc(), Visit.id.desc())
+                              .limit(VISIT_LIMIT)).all()
+    return [row[0] for row in rows], (rows[0].total if rows else 0)
+
+
+def _worst_bands(visit_ids: list[int]) -> dict[int, str | None]:
+    rows = db.session.execute(select(VitalSigns.visit_id, worst_band_rank())
+                              .where(VitalSigns.visit_id.in_(visit_ids))
                               .group_by(VitalSigns.visit_id))
     return {visit_id: band_for_rank(rank) for visit_id, rank in rows}
 
 
-def _vitals(patient_id: int) -> list[VitalSigns]:
-    return list(db.session.scalars(select(VitalSigns)
-                                   .join(Visit, Visit.id == VitalSigns.visit_id)
-                                   .where(Visit.patient_id == patient_id)
-                                   .order_by(VitalSigns.taken_at, VitalSigns.id)))
+def _vitals(patient_id: int) -> tuple[list[VitalSigns], int]:
+    """The latest VITALS_LIMIT sets, oldest first (as the charts draw them), and the total."""
+    rows = db.session.execute(select(VitalSigns, func.count().over().label("total"))
+                              .join(Visit, Visit.id == VitalSigns.visit_id)
+                              .where(Visit.patient_id == patient_id)
+                              .order_by(VitalSigns.taken_at.desc(), VitalSigns.id.desc())
+                              .limit(VITALS_LIMIT)).all()
+    return [row[0] for row in reversed(rows)], (rows[0].total if rows else 0)
 
 
 def _complications(patient_id: int) -> list[Complication]:
@@ -79,13 +93,14 @@ def build(user: User, patient_id: int, tz: str) -> PatientHistory:
     patient = get_patient(user, patient_id, audit_read=False)  # 404 when not visible
     audit.record_read("patient_history_viewed", record_type="patient", record_id=patient_id,
                       patient_id=patient_id)
-    visits = _visits(patient_id)
-    bands = _worst_bands(patient_id)
+    visits, visit_count = _visits(patient_id)
+    bands = _worst_bands([v.id for v in visits])
     complications = _complications(patient_id)
     kinds_by_visit: dict[int, list[str]] = {}
     for c in complications:
         kinds_by_visit.setdefault(c.visit_id, []).append(c.kind)
-    vitals = vitals_view.rows(_vitals(patient_id))
+    vital_sets, vitals_count = _vitals(patient_id)
+    vitals = vitals_view.rows(vital_sets)
     labels = risk_labels()
     entries = [ComplicationEntry(c, complication_label(c.kind, c.kind_other, labels))
                for c in complications]
@@ -97,4 +112,5 @@ def build(user: User, patient_id: int, tz: str) -> PatientHistory:
         complications=entries, complications_by_month=by_month(complications, tz),
         complication_kinds=[(k, complication_label(k, labels=labels)) for k in kinds],
         checklist=hooks.checklist_completion(None, None, patient_id),
-        checklist_by_visit=hooks.checklist_by_visit([v.id for v in visits]))
+        checklist_by_visit=hooks.checklist_by_visit([v.id for v in visits]),
+        visit_count=visit_count, vitals_count=vitals_count)
