@@ -22,7 +22,7 @@ from tracker.timeutil import local
 # A patient seen three times a week has hundreds of visits within two years: the page shows
 # the latest ones and links to the full, paginated list in the visit history.
 VISIT_LIMIT = 50
-VITALS_LIMIT = 200  # the trend charts' most recent sets of vital signs
+VITALS_LIMIT = 60  # the trend charts: about the last 30 visits (each has a set before and after)
 
 
 @dataclass
