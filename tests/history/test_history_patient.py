@@ -107,7 +107,7 @@ def test_a_patient_without_visits(make, office):
     assert "No vital signs recorded yet." in html and "No visits yet." in html
 
 
-def test_a_long_history_shows_the_latest_visits_and_vitals_and_links_to_the_rest(monkeypatch, history, office):
+def test_a_long_history_shows_the_latest_visits_and_links_to_the_rest(monkeypatch, history, office):
     from tracker.history import patient_history
 
     monkeypatch.setattr(patient_history, "VISIT_LIMIT", 2)

@@ -54,15 +54,7 @@ def _words(code: str) -> str:
     return code.replace("_", " ").capitalize()
 
 
-def _check_access(user: User, visit_id: int):
-    row = db.session.execute(select(Visit.id, Visit.patient_id, Visit.nurse_id)
-                             .where(Visit.id == visit_id)).first()
-    if row is None or not may_see(user, row):
-        raise NotFound()
-    return row
-
-
-def load_visit(visit_id: int) -> Visit:
+def load_visit(visit_id: int) -> Visit | None:
     """The visit with everything the record shows, in one query per table."""
     query = select(Visit).where(Visit.id == visit_id).options(
         joinedload(Visit.patient), joinedload(Visit.nurse), joinedload(Visit.signed_by),
@@ -74,7 +66,7 @@ def load_visit(visit_id: int) -> Visit:
         selectinload(Visit.administrations).joinedload(MedicationAdministration.interruptions),
         selectinload(Visit.complications).joinedload(Complication.actions),
         selectinload(Visit.addenda).joinedload(Addendum.author))
-    return db.session.scalars(query).unique().one()
+    return db.session.scalars(query).unique().one_or_none()
 
 
 def _people(visit: Visit) -> dict[int, str]:
@@ -267,10 +259,11 @@ def audit_trail(visit: Visit) -> list[AuditEvent]:
 
 def build(user: User, visit_id: int, tz: str, fmt, *, action: str = "visit_record_viewed") -> VisitRecord:
     """The whole record of one visit for the office; reading it is audited."""
-    row = _check_access(user, visit_id)
-    # Committed after the page is rendered: a commit now would expire what is loaded below.
-    audit.record_read(action, record_type="visit", record_id=visit_id, patient_id=row.patient_id)
     visit = load_visit(visit_id)
+    if visit is None or not may_see(user, visit):
+        raise NotFound()
+    # Committed after the page is rendered: a commit now would expire what is loaded.
+    audit.record_read(action, record_type="visit", record_id=visit_id, patient_id=visit.patient_id)
     people = _people(visit)
     steps = {s["key"]: s["title"] for s in (visit.procedure_record.procedure_steps
                                              if visit.procedure_record else [])}
