@@ -8,7 +8,7 @@ tracker/visits/events.py): they add and change rows and never commit.
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 
 from tracker import audit
 from tracker.extensions import db
@@ -67,30 +67,47 @@ def reminders_of(visit: Visit, kinds=None, statuses=None) -> list[Reminder]:
     return list(db.session.scalars(query.order_by(Reminder.due_at, Reminder.id)))
 
 
-def _new(visit: Visit, kind: ReminderKind, offset_hours: int, step_key: str | None = None) -> Reminder:
+def _row(visit: Visit, kind: ReminderKind, offset_hours: int, step_key: str | None = None) -> dict:
     due = due_time(visit, kind, offset_hours)
-    reminder = Reminder(visit_id=visit.id, patient_id=visit.patient_id, kind=kind.value,
-                        audience=kind.audience, offset_hours=offset_hours, step_key=step_key,
-                        urgent=kind == ReminderKind.NURSE_UPCOMING, due_at=due,
-                        next_attempt_at=due, status=PENDING, channels_done=[])
+    return dict(visit_id=visit.id, patient_id=visit.patient_id, kind=kind.value,
+                audience=kind.audience, offset_hours=offset_hours, step_key=step_key,
+                urgent=kind == ReminderKind.NURSE_UPCOMING, due_at=due,
+                next_attempt_at=due, status=PENDING, channels_done=[])
+
+
+def _new(visit: Visit, kind: ReminderKind, offset_hours: int, step_key: str | None = None) -> Reminder:
+    reminder = Reminder(**_row(visit, kind, offset_hours, step_key))
     db.session.add(reminder)
     return reminder
 
 
-def _plan(visit: Visit, kinds: tuple[str, ...]) -> list[Reminder]:
-    """Create each missing reminder of these kinds (idempotent: a repeated signal adds none)."""
-    have = {(r.kind, r.offset_hours) for r in reminders_of(visit, kinds)
-            if r.status != ReminderStatus.CANCELLED.value}
+def _insert(rows: list[dict]) -> list[Reminder]:
+    """All of a visit's new reminders in one INSERT (the unit of work would send one each)."""
+    if not rows:
+        return []
+    db.session.flush()  # what the visit's service changed goes first
+    created = db.session.scalars(insert(Reminder).returning(Reminder), rows).all()
+    # SQLite's RETURNING gives no order; callers (and the audit detail) get a stable one.
+    return sorted(created, key=lambda r: (r.due_at, r.kind, r.offset_hours))
+
+
+def _plan(visit: Visit, kinds: tuple[str, ...], existing: list[Reminder] | None = None) -> list[Reminder]:
+    """Create each missing reminder of these kinds (idempotent: a repeated signal adds none).
+    `existing`: the visit's reminders, when the caller has just read them."""
+    if existing is None:
+        existing = reminders_of(visit, kinds)
+    have = {(r.kind, r.offset_hours) for r in existing
+            if r.kind in kinds and r.status != ReminderStatus.CANCELLED.value}
     steps = _recovery_steps(visit)
-    created = []
+    rows = []
     for kind in (ReminderKind(k) for k in kinds):
         for index, offset in enumerate(planned_offsets(kind)):
             if (kind.value, offset) in have:
                 continue
             step_key = steps[index % len(steps)] if kind == ReminderKind.RECOVERY and steps else None
-            created.append(_new(visit, kind, offset, step_key))
+            rows.append(_row(visit, kind, offset, step_key))
+    created = _insert(rows)
     if created:
-        db.session.flush()
         audit.record("reminders_planned", record_type="visit", record_id=visit.id,
                      patient_id=visit.patient_id,
                      detail={"reminders": [f"{r.kind}:{r.offset_hours}" for r in created]})
@@ -107,11 +124,11 @@ def plan_for_scheduled(visit: Visit) -> list[Reminder]:
     return _plan(visit, BEFORE_VISIT)
 
 
-def plan_for_checked_out(visit: Visit) -> list[Reminder]:
+def plan_for_checked_out(visit: Visit, existing: list[Reminder] | None = None) -> list[Reminder]:
     """Recovery reminders from the real check-out time, and the nurse's unsigned reminder."""
     if visit.checked_out_at is None:
         return []
-    return _plan(visit, AFTER_CHECK_OUT)
+    return _plan(visit, AFTER_CHECK_OUT, existing)
 
 
 def _movable(reminder: Reminder, now: datetime) -> bool:
@@ -145,10 +162,15 @@ def move_for_rescheduled(visit: Visit) -> list[Reminder]:
     return moved + created
 
 
-def close_pending(visit: Visit, *, status: ReminderStatus, reason: str, kinds=None) -> list[Reminder]:
+def close_pending(visit: Visit, *, status: ReminderStatus, reason: str, kinds=None,
+                  existing: list[Reminder] | None = None) -> list[Reminder]:
     """Cancel (or expire) the visit's pending reminders; ones being delivered right now see the
-    new status when their dispatcher records the outcome, and are not marked sent."""
-    closed = reminders_of(visit, kinds, [PENDING])
+    new status when their dispatcher records the outcome, and are not marked sent.
+    `existing`: the visit's reminders, when the caller has just read them."""
+    if existing is None:
+        closed = reminders_of(visit, kinds, [PENDING])
+    else:
+        closed = [r for r in existing if r.status == PENDING and (not kinds or r.kind in kinds)]
     for reminder in closed:
         reminder.status, reminder.status_reason = status.value, reason
         reminder.claimed_by = reminder.claimed_until = None

@@ -42,9 +42,10 @@ def on_checked_in(visit, **_):
 def on_checked_out(visit, **_):
     # Normally already done at check-in; kept here so that no reminder about getting ready
     # outlives a finished visit.
+    existing = planning.reminders_of(visit)  # read once for both steps
     planning.close_pending(visit, status=ReminderStatus.EXPIRED, reason="visit_started",
-                           kinds=planning.BEFORE_VISIT)
-    planning.plan_for_checked_out(visit)
+                           kinds=planning.BEFORE_VISIT, existing=existing)
+    planning.plan_for_checked_out(visit, existing)
 
 
 @events.visit_signed.connect

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import Forbidden
 
 from tracker import audit
@@ -46,8 +47,11 @@ def _hhmm(value: datetime, user: User) -> str:
 def _lock(visit: Visit) -> None:
     """Re-read the visit under a row lock (PostgreSQL), so two taps cannot both check in.
     The row must be fetched: populate_existing refreshes the loaded visit only then."""
-    db.session.execute(select(Visit).where(Visit.id == visit.id).with_for_update()
-                       .execution_options(populate_existing=True)).scalar_one()
+    # With the patient and the procedure record: what the visit's signals (reminders) read next.
+    db.session.execute(select(Visit).where(Visit.id == visit.id)
+                       .options(joinedload(Visit.patient), joinedload(Visit.procedure_record))
+                       .with_for_update(of=Visit)
+                       .execution_options(populate_existing=True)).unique().scalar_one()
 
 
 def _audit(action: str, visit: Visit, user: User, detail: dict | None = None) -> None:
