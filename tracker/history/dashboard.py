@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, union
 from sqlalchemy.orm import joinedload
 
 from tracker import audit
@@ -81,12 +81,14 @@ class Dashboard:
 def _todays_visits(start: datetime, end: datetime) -> tuple[dict[str, list[Visit]], dict[str, int]]:
     """Visits planned today, and any visit still in progress from an earlier day: the first
     SECTION_LIMIT of each listed state and the count of every state, in one query."""
+    # A union, not an OR: each half reads its own index instead of scanning every visit.
+    todays = union(select(Visit.id).where(Visit.planned_start >= start, Visit.planned_start < end),
+                   select(Visit.id).where(Visit.state == VisitState.IN_PROGRESS.value)).subquery()
     ranked = (select(Visit.id.label("visit_id"),
                      func.row_number().over(partition_by=Visit.state,
                                             order_by=(Visit.planned_start, Visit.id)).label("rank"),
                      func.count().over(partition_by=Visit.state).label("total"))
-              .where(or_((Visit.planned_start >= start) & (Visit.planned_start < end),
-                         Visit.state == VisitState.IN_PROGRESS.value))
+              .join(todays, todays.c.id == Visit.id)
               .subquery())
     listed = Visit.state.in_(LISTED_STATES) & (ranked.c.rank <= SECTION_LIMIT)
     query = (select(Visit, ranked.c.total).join(ranked, ranked.c.visit_id == Visit.id)
