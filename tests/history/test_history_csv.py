@@ -5,7 +5,9 @@ import io
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 from types import GeneratorType
+from zoneinfo import ZoneInfo
 
+import pytest
 from flask_login import login_user
 
 from tests.history import builders
@@ -112,3 +114,15 @@ def test_export_memory_stays_flat_as_the_history_grows(make):
     # Three times the rows; rows are fetched 1,000 at a time, so the peak barely moves
     # (a list of every row would need about three times the memory).
     assert large < small * 1.5, (small, large)
+
+
+@pytest.mark.parametrize("tz", ["America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu"])
+def test_export_times_match_the_zone_through_daylight_saving_changes(tz):
+    local_time = csv_export.LocalTimes(tz)
+    for start in (datetime(2026, 3, 7, 12), datetime(2026, 4, 4, 12), datetime(2026, 10, 3, 12),
+                  datetime(2026, 10, 31, 12)):
+        for minute in range(0, 36 * 60, 7):  # every 7 minutes over a day and a half
+            value = start + timedelta(minutes=minute)
+            expected = value.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+            assert local_time(value) == expected, value
+    assert local_time(None) == ""

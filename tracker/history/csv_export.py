@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import DateTime, func, select, type_coerce
 
 from tracker.clinical.duration import format_duration, time_status
 from tracker.extensions import db
@@ -29,14 +30,16 @@ def safe_cell(value) -> object:
     return "" if value is None else value
 
 
-def csv_lines(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
-    """CSV text, header first, a chunk of LINES_PER_CHUNK lines at a time."""
+def csv_lines(header: list[str], rows: Iterable[Iterable], *, cells_safe: bool = False) -> Iterator[str]:
+    """CSV text, header first, a chunk of LINES_PER_CHUNK lines at a time. cells_safe: the
+    rows passed every free-text cell through safe_cell already (a large export does it for
+    the few columns that hold text people typed, not for every number and date)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([safe_cell(c) for c in header])
     pending = 1
     for cells in rows:
-        writer.writerow([safe_cell(c) for c in cells])
+        writer.writerow(cells if cells_safe else [safe_cell(c) for c in cells])
         pending += 1
         if pending >= LINES_PER_CHUNK:
             yield buffer.getvalue()
@@ -57,9 +60,12 @@ def visit_export_query(flt: VisitFilter, tz: str):
     worst = (select(worst_band_rank()).where(VitalSigns.visit_id == Visit.id).scalar_subquery())
     kinds = (select(func.aggregate_strings(Complication.kind, "; "))
              .where(Complication.visit_id == Visit.id).scalar_subquery())
-    query = (select(Visit.id, Visit.planned_start, Visit.state, Patient.id, Patient.mrn,
+    # Stored naive UTC, read as such: LocalTimes converts them faster than the column type.
+    naive = [type_coerce(c, DateTime()) for c in (Visit.planned_start, Visit.checked_in_at,
+                                                  Visit.checked_out_at, Visit.signed_at)]
+    query = (select(Visit.id, naive[0], Visit.state, Patient.id, Patient.mrn,
                     Patient.last_name, Patient.first_name, User.id, User.name,
-                    Visit.checked_in_at, Visit.checked_out_at, Visit.signed_at,
+                    naive[1], naive[2], naive[3],
                     worst, kinds, _units("99601"), _units("99602"))
              .join(Patient, Patient.id == Visit.patient_id)
              .join(User, User.id == Visit.nurse_id)
@@ -74,26 +80,39 @@ def visit_header(tz: str) -> list[str]:
             f"Signed ({tz})"]
 
 
-def _time(value, zone: ZoneInfo) -> str:
-    if not value:
-        return ""
-    t = value.astimezone(zone)  # values come back aware, in UTC (models.types.UTCDateTime)
-    return f"{t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d}"
+class LocalTimes:
+    """Naive UTC datetimes written as local 'YYYY-MM-DD HH:MM', fast: the zone's offset is
+    looked up once per quarter hour of UTC time (offsets change on quarter hours at most)."""
+
+    def __init__(self, tz: str):
+        self.zone = ZoneInfo(tz)
+        self.offsets: dict[datetime, timedelta] = {}
+
+    def __call__(self, value: datetime | None) -> str:
+        if value is None:
+            return ""
+        quarter = value.replace(minute=value.minute - value.minute % 15, second=0, microsecond=0)
+        offset = self.offsets.get(quarter)
+        if offset is None:
+            offset = self.offsets[quarter] = quarter.replace(tzinfo=UTC).astimezone(self.zone).utcoffset()
+        t = value + offset
+        return f"{t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d}"
 
 
 def visit_rows(flt: VisitFilter, tz: str) -> Iterator[list]:
     """Every visit the filter matches, fetched FETCH_ROWS at a time."""
-    zone, labels = ZoneInfo(tz), {s.value: s.label for s in VisitState}
+    local_time, labels = LocalTimes(tz), {s.value: s.label for s in VisitState}
     for (visit_id, planned, state, patient_id, mrn, last, first, nurse_id, nurse, checked_in,
          checked_out, signed, worst, kinds, u1, u2) in db.session.execute(visit_export_query(flt, tz)):
         length = checked_out - checked_in if checked_in and checked_out else None
-        yield [visit_id, _time(planned, zone), labels[state], patient_id, mrn,
-               f"{last}, {first}", nurse_id, nurse, _time(checked_in, zone), _time(checked_out, zone),
+        yield [visit_id, local_time(planned), labels[state], patient_id, safe_cell(mrn),
+               safe_cell(f"{last}, {first}"), nurse_id, safe_cell(nurse), local_time(checked_in),
+               local_time(checked_out),
                format_duration(length) if length is not None else "",
                ("yes" if time_status(length) == "over" else "no") if length is not None else "",
-               band_for_rank(worst) or "", kinds or "", int(u1 or 0), int(u2 or 0),
-               _time(signed, zone)]
+               band_for_rank(worst) or "", safe_cell(kinds or ""), int(u1 or 0), int(u2 or 0),
+               local_time(signed)]
 
 
 def visit_history_csv(flt: VisitFilter, tz: str) -> Iterator[str]:
-    return csv_lines(visit_header(tz), visit_rows(flt, tz))
+    return csv_lines(visit_header(tz), visit_rows(flt, tz), cells_safe=True)
