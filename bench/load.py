@@ -90,6 +90,11 @@ def nurse_visit_page(user):
     user.client.get(f"/visits/{user.account['visit_id']}", name="nurse: GET /visits/<id>")
 
 
+def nurse_visit_in_progress(user):
+    visit = pick("open-visit", FIXTURES["pool_visits"][str(user.account["id"])])
+    user.client.get(f"/visits/{visit}", name="nurse: GET /visits/<id> (in progress)")
+
+
 def nurse_post_vitals(user):
     visit = pick("vitals-visit", FIXTURES["pool_visits"][str(user.account["id"])])
     user.form_post(f"/visits/{visit}/vitals", "nurse: POST /visits/<id>/vitals", prefix="vitals",
@@ -177,6 +182,7 @@ SCENARIOS = {
     "healthz": ("anonymous", [healthz]),
     "nurse_today": ("nurse", [nurse_today]),
     "nurse_visit_page": ("nurse", [nurse_visit_page]),
+    "nurse_visit_in_progress": ("pool_nurse", [nurse_visit_in_progress]),
     "nurse_post_vitals": ("pool_nurse", [nurse_post_vitals]),
     "nurse_check_out": ("pool_nurse", [nurse_check_out]),
     "api_visits": ("nurse", [api_visits]),
@@ -196,7 +202,7 @@ SCENARIOS = {
 # The mixed workload: (scenario, weight) per kind of user, and how many of the users each.
 MIXED = {
     "nurse": ([("nurse_today", 3), ("nurse_visit_page", 4), ("api_visits", 1), ("api_visit", 1)], 5),
-    "pool_nurse": ([("nurse_post_vitals", 3), ("nurse_check_out", 1)], 3),
+    "pool_nurse": ([("nurse_visit_in_progress", 3), ("nurse_post_vitals", 3), ("nurse_check_out", 1)], 3),
     "patient": ([("patient_home", 3), ("patient_prepare", 2), ("patient_tick", 2)], 4),
     "coordinator": ([("office_dashboard", 3), ("office_history_first", 2),
                      ("office_history_last", 1), ("office_visit_record", 2),

@@ -37,7 +37,8 @@ from config import database_url
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 BIN = Path(sys.executable).parent
-SCENARIOS = ["nurse_today", "nurse_visit_page", "nurse_post_vitals", "nurse_check_out",
+SCENARIOS = ["nurse_today", "nurse_visit_page", "nurse_visit_in_progress",
+             "nurse_post_vitals", "nurse_check_out",
              "api_visits", "api_visit", "patient_home", "patient_prepare", "patient_tick",
              "office_dashboard", "office_history_first", "office_history_last",
              "office_history_all_last", "office_visit_record", "office_patient_history",
