@@ -53,3 +53,22 @@ def configure_engine_events(engine: Engine) -> None:
         # asks for IMMEDIATE with writing().
         immediate = has_request_context() or _immediate.get()
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def commit_keeping_loaded() -> None:
+    """Commit without expiring what the session has loaded.
+
+    For a read whose only write is its audit event (and the like): the rows were read in
+    this transaction, so showing them after the commit shows what the reader saw. With the
+    default expire_on_commit every object touched afterwards (the current user, the page's
+    records and their relationships) would be read again, one SELECT each.
+    """
+    from tracker.extensions import db
+
+    session = db.session()
+    keep = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select, text
 
 from tests.history import builders
-from tests.history.sqlcount import statements
+from tests.sqlcount import statements
 from tracker.extensions import db
 from tracker.history import search
 from tracker.history.filters import VisitFilter

@@ -7,7 +7,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from tests.history import builders
-from tests.history.sqlcount import statements
+from tests.sqlcount import statements
 from tracker.extensions import db
 from tracker.models import Visit
 

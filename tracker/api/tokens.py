@@ -12,9 +12,11 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
 
 from tracker import audit
+from tracker.database import commit_keeping_loaded
 from tracker.extensions import db
 from tracker.models import ApiToken, Role, User
 from tracker.timeutil import utcnow
@@ -98,11 +100,14 @@ def authenticate(raw: str) -> ApiToken | None:
     The lookup is by hash on a unique index; comparing hashes of a secret the caller does
     not know leaks nothing useful through timing.
     """
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    # The token with its user (who becomes current_user) in one statement.
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw))
+                              .options(joinedload(ApiToken.user)))
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         token.last_used_at = now
-        db.session.commit()
+        # Kept whatever the request does next; the token and user stay loaded (no re-read).
+        commit_keeping_loaded()
     return token

@@ -4,18 +4,19 @@ and reporting a problem. A patient only ever reaches their own visits (others: 4
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
 
 from tracker import audit
 from tracker.alerts.services import raise_alert
-from tracker.checklists.services import checklists_to_show
+from tracker.checklists.services import checklists_by_visit, checklists_to_show
+from tracker.database import commit_keeping_loaded
 from tracker.extensions import db
 from tracker.models import Checklist, Patient, ProblemKind, ProblemReport, User, Visit, VisitState
 from tracker.reminders import notifications
 from tracker.reminders.messages import app_path
 from tracker.timeutil import utcnow
-from tracker.visits.access import get_visit
 
 # How long after a visit its recovery card stays on the patient's home page.
 RECOVERY_CARD_DAYS = 7
@@ -47,40 +48,48 @@ class HomePage:
     recovery: Checklist | None
 
 
+OPEN_STATES = (VisitState.SCHEDULED.value, VisitState.IN_PROGRESS.value)
+
+
 def home_page(user: User) -> HomePage:
+    """The next visit and the recent one, each with its checklist: a fixed number of
+    statements however many visits the patient has had."""
     patient = own_patient(user)
-    upcoming = next_visit(patient)
-    recent = recent_visit(patient)
+    now = utcnow()
+    since = now - timedelta(days=RECOVERY_CARD_DAYS)
+    # Both cards' candidates in one statement, with the nurse each card names.
+    visits = list(db.session.scalars(select(Visit).where(
+        Visit.patient_id == patient.id,
+        or_(Visit.state.in_(OPEN_STATES),
+            Visit.state.in_(DONE_STATES) & (Visit.checked_out_at >= since)))
+        .options(joinedload(Visit.nurse)).order_by(Visit.planned_start, Visit.id)))
+    upcoming = next_visit([v for v in visits if v.state in OPEN_STATES], now)
+    recent = recent_visit([v for v in visits if v.state in DONE_STATES])
     page = HomePage(patient, upcoming, None, recent, None)
+    shown = [v for v in (upcoming, recent) if v is not None]
+    loaded = checklists_by_visit([v.id for v in shown])
     if upcoming is not None:
-        page.preparation = checklists_to_show(upcoming)["preparation"]
+        page.preparation = checklists_to_show(upcoming, loaded[upcoming.id])["preparation"]
     if recent is not None:
-        page.recovery = checklists_to_show(recent)["recovery"]
+        page.recovery = checklists_to_show(recent, loaded[recent.id])["recovery"]
     audit.record("patient_home_viewed", record_type="patient", record_id=patient.id,
                  patient_id=patient.id)
-    db.session.commit()
+    commit_keeping_loaded()  # the page shows what was read, without reading it again
     return page
 
 
-def next_visit(patient: Patient) -> Visit | None:
-    """The visit under way, else the next scheduled one whose time is not over."""
-    now = utcnow()
-    candidates = db.session.scalars(select(Visit).where(
-        Visit.patient_id == patient.id,
-        Visit.state.in_((VisitState.SCHEDULED.value, VisitState.IN_PROGRESS.value)))
-        .order_by(Visit.planned_start))
+def next_visit(candidates: list[Visit], now) -> Visit | None:
+    """Of open visits in planned order: the one under way, else the next scheduled one whose
+    time is not over."""
     for visit in candidates:
         if visit.state == VisitState.IN_PROGRESS.value or visit.planned_end > now:
             return visit
     return None
 
 
-def recent_visit(patient: Patient) -> Visit | None:
-    """The last visit checked out in the past RECOVERY_CARD_DAYS days (recovery time)."""
-    since = utcnow() - timedelta(days=RECOVERY_CARD_DAYS)
-    return db.session.scalar(select(Visit).where(
-        Visit.patient_id == patient.id, Visit.state.in_(DONE_STATES),
-        Visit.checked_out_at >= since).order_by(Visit.checked_out_at.desc()).limit(1))
+def recent_visit(done: list[Visit]) -> Visit | None:
+    """Of visits checked out in the past RECOVERY_CARD_DAYS days: the last one checked out."""
+    return max(done, key=lambda v: v.checked_out_at, default=None)
 
 
 def past_visits(user: User) -> list[Visit]:
@@ -96,13 +105,19 @@ def past_visits(user: User) -> list[Visit]:
 
 def visit_with_checklists(user: User, visit_id: int, page: str) -> tuple[Visit, dict]:
     """One of the patient's own visits with its checklists; anybody else's visit is a 404."""
-    visit = get_visit(user, visit_id)
-    if user.patient_id is None or visit.patient_id != user.patient_id:
+    if user.patient_id is None:
         raise NotFound()  # staff use the staff pages; this page is the patient's own
+    # The visit with what the page shows of it, in one statement; only the patient's own.
+    visit = db.session.scalar(select(Visit).where(
+        Visit.id == visit_id, Visit.patient_id == user.patient_id)
+        .options(joinedload(Visit.patient), joinedload(Visit.nurse),
+                 joinedload(Visit.procedure_record)))
+    if visit is None:
+        raise NotFound()
     checklists = checklists_to_show(visit)
     audit.record(f"patient_{page}_viewed", record_type="visit", record_id=visit.id,
                  patient_id=visit.patient_id)
-    db.session.commit()
+    commit_keeping_loaded()  # the page shows what was read, without reading it again
     return visit, checklists
 
 

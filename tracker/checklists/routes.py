@@ -89,6 +89,7 @@ def untick(item_id: int):
 
 def _change_tick(item_id: int, *, done: bool):
     item = services.get_item(current_user, item_id)
+    back_to = _back_to(item)  # before the service's commit expires what it reads
     try:
         (services.tick if done else services.untick)(item, current_user)
     except services.ChecklistError as error:
@@ -96,7 +97,7 @@ def _change_tick(item_id: int, *, done: bool):
     else:
         # The step's text stays out of the flash: flashes travel in the session cookie.
         flash("Marked as done." if done else "No longer marked as done.", "success")
-    return redirect(_back_to(item))
+    return redirect(back_to)
 
 
 def _back_to(item: ChecklistItem) -> str:

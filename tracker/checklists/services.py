@@ -7,6 +7,7 @@ everything a person does here is its own service call that audits and commits.
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
 
 from tracker import audit
@@ -48,10 +49,25 @@ def checklists_of(visit: Visit) -> dict[str, Checklist]:
     return {checklist.kind: checklist for checklist in rows}
 
 
-def checklists_to_show(visit: Visit) -> dict[str, Checklist]:
+def checklists_by_visit(visit_ids: list[int]) -> dict[int, dict[str, Checklist]]:
+    """The checklists of these visits with their items and who ticked each, in one statement
+    (what a page shows of a checklist), by visit id then kind."""
+    found: dict[int, dict[str, Checklist]] = {visit_id: {} for visit_id in visit_ids}
+    if visit_ids:
+        rows = db.session.scalars(select(Checklist).where(Checklist.visit_id.in_(visit_ids))
+                                  .options(joinedload(Checklist.all_items)
+                                           .joinedload(ChecklistItem.ticked_by))).unique()
+        for checklist in rows:
+            found[checklist.visit_id][checklist.kind] = checklist
+    return found
+
+
+def checklists_to_show(visit: Visit, existing: dict[str, Checklist] | None = None) -> dict[str, Checklist]:
     """For pages (GET): the visit's checklists, with an empty unsaved one for a kind that
-    was never generated. Reading a page never writes; checklists are made at scheduling."""
-    existing = checklists_of(visit)
+    was never generated. Reading a page never writes; checklists are made at scheduling.
+    `existing`: the visit's checklists when already loaded (checklists_by_visit)."""
+    if existing is None:
+        existing = checklists_by_visit([visit.id])[visit.id]
     return {kind.value: existing.get(kind.value) or Checklist(visit_id=visit.id, kind=kind.value)
             for kind in RECORD_STEPS}
 
@@ -137,7 +153,10 @@ def get_checklists(user: User, visit_id: int) -> tuple[Visit, dict[str, Checklis
 
 def get_item(user: User, item_id: int) -> ChecklistItem:
     """An item of a visit the user may see, or 404 (also for items taken off the list)."""
-    item = db.session.get(ChecklistItem, item_id)
+    # The item with its checklist and visit (for the visibility rule, the audit event and
+    # the way back), in one statement.
+    item = db.session.scalar(select(ChecklistItem).where(ChecklistItem.id == item_id).options(
+        joinedload(ChecklistItem.checklist).joinedload(Checklist.visit)))
     if item is None or item.removed_at is not None or not may_see(user, item.checklist.visit):
         raise NotFound()
     return item

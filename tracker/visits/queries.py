@@ -5,10 +5,11 @@ Each list read is audited (it shows patient names), like the patient list.
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import defaultload, joinedload, raiseload
 
 from tracker import audit
+from tracker.database import commit_keeping_loaded
 from tracker.extensions import db
 from tracker.models import Role, User, Visit, VisitState
 from tracker.timeutil import utcnow
@@ -17,15 +18,22 @@ from tracker.visits.timeinput import day_bounds, local_today
 UPCOMING_DAYS = 14
 
 
-def _visits(query) -> list[Visit]:
-    return list(db.session.scalars(query.options(selectinload(Visit.patient), selectinload(Visit.nurse),
-                                                 selectinload(Visit.order))
-                                   .order_by(Visit.planned_start, Visit.id)))
+# What a list shows of each visit, in the same statement (each is many-to-one: one row per visit).
+WITH_PEOPLE = (joinedload(Visit.patient), joinedload(Visit.nurse), joinedload(Visit.order))
+
+
+def _visits(query, *, strict: bool = False) -> list[Visit]:
+    """The visits with their patient, nurse and order; `strict`: any other relationship a
+    page touches raises instead of loading lazily (one SELECT per row)."""
+    # The nurse may be the current user: her own relationships keep loading as usual.
+    options = (*WITH_PEOPLE, defaultload(Visit.nurse).lazyload("*"), raiseload("*")) if strict \
+        else WITH_PEOPLE
+    return list(db.session.scalars(query.options(*options).order_by(Visit.planned_start, Visit.id)))
 
 
 def _audited(visits: list[Visit], what: str) -> list[Visit]:
     audit.record("visit_list_viewed", record_type="visit", detail={"list": what, "count": len(visits)})
-    db.session.commit()
+    commit_keeping_loaded()  # the page shows what was read, without reading it again
     return visits
 
 
@@ -34,13 +42,17 @@ def nurse_day(nurse: User, day: date | None = None) -> tuple[date, list[Visit], 
     signature), with days as the nurse sees them in her own time zone."""
     day = day or local_today(nurse.timezone)
     start, end = day_bounds(day, nurse.timezone)
-    mine = select(Visit).where(Visit.nurse_id == nurse.id)
-    today = _visits(mine.where(Visit.planned_start >= start, Visit.planned_start < end))
-    upcoming = _visits(mine.where(Visit.state == VisitState.SCHEDULED.value, Visit.planned_start >= end,
-                                  Visit.planned_start < end + timedelta(days=7)))
-    unsigned = _visits(mine.where(Visit.state.in_([VisitState.COMPLETED.value,
-                                                   VisitState.IN_PROGRESS.value]),
-                                  Visit.planned_start < start))
+    is_today = and_(Visit.planned_start >= start, Visit.planned_start < end)
+    is_upcoming = and_(Visit.state == VisitState.SCHEDULED.value, Visit.planned_start >= end,
+                       Visit.planned_start < end + timedelta(days=7))
+    is_unsigned = and_(Visit.state.in_([VisitState.COMPLETED.value, VisitState.IN_PROGRESS.value]),
+                       Visit.planned_start < start)
+    # One statement for the three lists (they cannot overlap: split by planned_start).
+    visits = _visits(select(Visit).where(Visit.nurse_id == nurse.id,
+                                         or_(is_today, is_upcoming, is_unsigned)), strict=True)
+    today = [v for v in visits if start <= v.planned_start < end]
+    upcoming = [v for v in visits if v.planned_start >= end]
+    unsigned = [v for v in visits if v.planned_start < start]
     _audited(today + upcoming + unsigned, "nurse_day")
     return day, today, upcoming, unsigned
 
