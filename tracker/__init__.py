@@ -99,14 +99,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from tracker.audit import commit_audited_reads
     from tracker.auth.sessions import check_session_limits
     from tracker.authz import enforce_declared_roles
     from tracker.security import set_security_headers
 
     app.before_request(check_session_limits)
     app.before_request(enforce_declared_roles)
-    app.after_request(commit_audited_reads)
     app.after_request(set_security_headers)
 
 

@@ -26,27 +26,6 @@ def record(
     return event
 
 
-def record_read(action: str, **kwargs) -> AuditEvent:
-    """Audit a read of patient data; the request commits it after the page is rendered
-    (commit_audited_reads), so the page's own reads are not expired and loaded twice.
-    A response that fails to commit the audit row is replaced by an error: no read goes
-    out unrecorded."""
-    event = record(action, **kwargs)
-    if has_request_context():
-        g.audit_commit_pending = True
-    return event
-
-
-def commit_audited_reads(response):
-    """after_request: commit the reads recorded with record_read, before the response goes out."""
-    if g.pop("audit_commit_pending", False):
-        if response.status_code < 400:
-            db.session.commit()
-        else:
-            db.session.rollback()
-    return response
-
-
 def record_many(events: list[dict]) -> None:
     """Many events in one INSERT, in the current transaction (a batch job's outcomes).
     Each dict holds record()'s arguments by name; the same rules apply."""

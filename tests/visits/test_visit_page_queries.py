@@ -11,7 +11,7 @@ import pytest
 import time_machine
 
 from tests.history import builders
-from tests.history.sqlcount import statements
+from tests.sqlcount import statements
 from tracker.extensions import db
 from tracker.models import (
     Addendum,

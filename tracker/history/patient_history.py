@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from tracker import audit
+from tracker.database import commit_keeping_loaded
 from tracker.extensions import db
 from tracker.history import hooks, vitals_view
 from tracker.history.filters import worst_band_rank
@@ -91,8 +92,8 @@ def by_month(complications: list[Complication], tz: str) -> list[tuple[str, Coun
 
 def build(user: User, patient_id: int, tz: str) -> PatientHistory:
     patient = get_patient(user, patient_id, audit_read=False)  # 404 when not visible
-    audit.record_read("patient_history_viewed", record_type="patient", record_id=patient_id,
-                      patient_id=patient_id)
+    audit.record("patient_history_viewed", record_type="patient", record_id=patient_id,
+                 patient_id=patient_id)
     visits, visit_count = _visits(patient_id)
     bands = _worst_bands([v.id for v in visits])
     complications = _complications(patient_id)
@@ -105,7 +106,7 @@ def build(user: User, patient_id: int, tz: str) -> PatientHistory:
     entries = [ComplicationEntry(c, complication_label(c.kind, c.kind_other, labels))
                for c in complications]
     kinds = sorted({c.kind for c in complications})
-    return PatientHistory(
+    history = PatientHistory(
         patient=patient,
         visits=[VisitRow(v, bands.get(v.id), kinds_by_visit.get(v.id, [])) for v in visits],
         vitals=vitals, charts=vitals_view.charts(vitals, tz, f"patient-{patient_id}"),
@@ -114,3 +115,5 @@ def build(user: User, patient_id: int, tz: str) -> PatientHistory:
         checklist=hooks.checklist_completion(None, None, patient_id),
         checklist_by_visit=hooks.checklist_by_visit([v.id for v in visits]),
         visit_count=visit_count, vitals_count=vitals_count)
+    commit_keeping_loaded()  # the audit row; the page shows what was read, without reading it again
+    return history

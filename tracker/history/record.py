@@ -11,6 +11,7 @@ from werkzeug.exceptions import NotFound
 from tracker import audit
 from tracker.clinical.duration import format_duration, time_status
 from tracker.clinical.vitals import CONSCIOUSNESS_LEVELS
+from tracker.database import commit_keeping_loaded
 from tracker.extensions import db
 from tracker.history import hooks, vitals_view
 from tracker.history.labels import complication_label, risk_labels
@@ -262,17 +263,18 @@ def build(user: User, visit_id: int, tz: str, fmt, *, action: str = "visit_recor
     visit = load_visit(visit_id)
     if visit is None or not may_see(user, visit):
         raise NotFound()
-    # Committed after the page is rendered: a commit now would expire what is loaded.
-    audit.record_read(action, record_type="visit", record_id=visit_id, patient_id=visit.patient_id)
+    audit.record(action, record_type="visit", record_id=visit_id, patient_id=visit.patient_id)
     people = _people(visit)
     steps = {s["key"]: s["title"] for s in (visit.procedure_record.procedure_steps
                                              if visit.procedure_record else [])}
     alerts = visit_alerts(visit.id)
     vitals = vitals_view.rows(visit.vital_signs)
     duration = visit.duration
-    return VisitRecord(
+    record = VisitRecord(
         visit=visit, timeline=timeline(visit, people, steps, alerts), vitals=vitals,
         charts=vitals_view.charts(vitals, tz, f"visit-{visit.id}"), evv=evv_elements(visit, fmt),
         alerts=alerts, audit_events=audit_trail(visit), people=people, step_titles=steps,
         duration_text=format_duration(duration) if duration is not None else None,
         time_status=time_status(duration) if duration is not None else None)
+    commit_keeping_loaded()  # the audit row; the page shows what was read, without reading it again
+    return record

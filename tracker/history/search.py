@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from tracker import audit
 from tracker.clinical.duration import time_status
+from tracker.database import commit_keeping_loaded
 from tracker.extensions import db
 from tracker.history.filters import VisitFilter, conditions, worst_band_rank
 from tracker.history.pagination import Cursor, Page, make_page, page_query
@@ -71,10 +72,8 @@ def count_visits(flt: VisitFilter, tz: str) -> int:
 
 def search(flt: VisitFilter, tz: str, cursor: Cursor, size: int = PAGE_SIZE) -> HistoryPage:
     """One page of visits matching the filter, in four queries whatever the data size."""
-    # Committed once the page is rendered: a commit now would expire the loaded rows, and
-    # reloading them one by one while the page renders would cost a query per row.
-    audit.record_read("visit_history_viewed", record_type="visit", patient_id=flt.patient_id,
-                      detail=flt.audit_detail())
+    audit.record("visit_history_viewed", record_type="visit", patient_id=flt.patient_id,
+                 detail=flt.audit_detail())
     base = (select(Visit).where(*conditions(flt, tz))
             .options(joinedload(Visit.patient), joinedload(Visit.nurse)))
     query, backwards = page_query(base, cursor, flt.sort == "desc", size)
@@ -83,4 +82,7 @@ def search(flt: VisitFilter, tz: str, cursor: Cursor, size: int = PAGE_SIZE) -> 
     ids = [v.id for v in page.rows]
     bands, kinds = worst_bands(ids), complication_kinds(ids)
     page.rows = [VisitRow(v, bands.get(v.id), kinds.get(v.id, [])) for v in page.rows]
-    return HistoryPage(page=page, total=count_visits(flt, tz), cursor=cursor)
+    result = HistoryPage(page=page, total=count_visits(flt, tz), cursor=cursor)
+    # The audit row; without expiring the rows, which the page would read again one by one.
+    commit_keeping_loaded()
+    return result

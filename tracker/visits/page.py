@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from tracker import audit
 from tracker.clinical.duration import LIMIT, WARNING_AT, format_duration, time_status
+from tracker.database import commit_keeping_loaded
 from tracker.extensions import db
 from tracker.models import Alert, Role, User, Visit, VisitState
 from tracker.timeutil import local, utcnow
@@ -38,8 +39,8 @@ DOCUMENTABLE = (VisitState.IN_PROGRESS.value, VisitState.COMPLETED.value)
 def open_visit(user: User, visit_id: int) -> Visit:
     """The visit, if the user may see it (404 otherwise); the read is audited."""
     visit = get_visit(user, visit_id, loading.visit_options())
-    audit.record_read("visit_viewed", record_type="visit", record_id=visit.id,
-                      patient_id=visit.patient_id, user_id=user.id)
+    audit.record("visit_viewed", record_type="visit", record_id=visit.id,
+                 patient_id=visit.patient_id, user_id=user.id)
     return visit
 
 
@@ -165,7 +166,7 @@ VISIT_PAGE_CONTEXT.append(core_context)
 
 
 def render_visit_page(visit: Visit, user: User, *, status: int = 200, replace: dict | None = None,
-                      step_form=None, safety_form=None, **overrides):
+                      step_form=None, safety_form=None, commit_read: bool = False, **overrides):
     """The whole visit page; pass a failed form to show it as typed.
 
     `replace` maps a context key to a form, or (key, record id) to one form of a dict of
@@ -187,5 +188,7 @@ def render_visit_page(visit: Visit, user: User, *, status: int = 200, replace: d
             context[key] = form
     context.update(overrides)
     label_medication_form(context["safety_forms"]["medication"], visit)
+    if commit_read:  # open_visit's audit row, once everything shown is loaded
+        commit_keeping_loaded()
     return render_template("visits/show.html", visit=visit, sections=VISIT_PAGE_SECTIONS,
                            **context), status

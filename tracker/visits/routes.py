@@ -25,7 +25,7 @@ NURSE = (Role.NURSE.value,)
 @bp.route("/<int:visit_id>")
 @roles_required(*STAFF)
 def show(visit_id: int):
-    return render_visit_page(open_visit(current_user, visit_id), current_user)
+    return render_visit_page(open_visit(current_user, visit_id), current_user, commit_read=True)
 
 
 def _submit(visit, form, anchor: str, action, success, **place):
