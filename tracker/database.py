@@ -8,6 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 _immediate: ContextVar[bool] = ContextVar("sqlite_begin_immediate", default=False)
+_deferred: ContextVar[bool] = ContextVar("sqlite_begin_deferred", default=False)
 
 
 @contextmanager
@@ -20,6 +21,24 @@ def writing():
         yield
     finally:
         _immediate.reset(token)
+
+
+@contextmanager
+def reading():
+    """Begin this block's SQLite transactions deferred, even in a web request: a long read
+    (a streamed export) must not hold the write lock that every check-in and tick waits
+    for. WAL lets it read while others write. Only for blocks that never write."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+
+
+def streamed_read(chunks):
+    """A response body read in its own deferred transaction (see reading())."""
+    with reading():
+        yield from chunks
 
 
 def configure_engine_events(engine: Engine) -> None:
@@ -51,7 +70,7 @@ def configure_engine_events(engine: Engine) -> None:
         # BEGIN IMMEDIATE waits its turn under busy_timeout. Elsewhere transactions stay
         # deferred (the dispatcher's writes start with the write itself) unless a block
         # asks for IMMEDIATE with writing().
-        immediate = has_request_context() or _immediate.get()
+        immediate = (has_request_context() and not _deferred.get()) or _immediate.get()
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 

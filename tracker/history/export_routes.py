@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from tracker import audit
 from tracker.authz import OFFICE, roles_required
+from tracker.database import streamed_read
 from tracker.extensions import db
 from tracker.history import fhir, report_csv, reports
 from tracker.history.csv_export import csv_lines
@@ -57,7 +58,7 @@ def report_csv_file(name: str):
                          "to": rng.date_to.isoformat()})
     db.session.commit()
     filename = f"{name}-{rng.date_from.isoformat()}-to-{rng.date_to.isoformat()}.csv"
-    return Response(stream_with_context(csv_lines(header, rows)), mimetype="text/csv",
+    return Response(stream_with_context(streamed_read(csv_lines(header, rows))), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
 
 

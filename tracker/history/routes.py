@@ -7,6 +7,7 @@ from tracker import audit
 from tracker.alerts import services as alert_services
 from tracker.authz import OFFICE, roles_required
 from tracker.clinical.duration import format_duration
+from tracker.database import streamed_read
 from tracker.extensions import db
 from tracker.history import csv_export, dashboard, labels, patient_history, record, search
 from tracker.history.forms import DashboardAcknowledgeForm, VisitFilterForm
@@ -102,7 +103,7 @@ def visits_csv():
     audit.record("visit_history_exported", record_type="visit", patient_id=flt.patient_id,
                  detail=flt.audit_detail())
     db.session.commit()
-    return Response(stream_with_context(csv_export.visit_history_csv(flt, tz)),
+    return Response(stream_with_context(streamed_read(csv_export.visit_history_csv(flt, tz))),
                     mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=visit-history.csv"})
 
