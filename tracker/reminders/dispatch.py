@@ -52,13 +52,15 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from tracker import audit
 from tracker.alerts.services import raise_alert
 from tracker.extensions import db
 from tracker.models import (
     Checklist,
+    Patient,
+    ProcedureRecord,
     Reminder,
     ReminderKind,
     ReminderStatus,
@@ -415,14 +417,7 @@ def deliver_batch(reminder_ids: list[int], me: str) -> list[str]:
 
 def plan_batch(reminder_ids: list[int], me: str, now: datetime) -> BatchPlan:
     """Decide every reminder of the batch, with a fixed number of queries."""
-    # The visits come joined (one per reminder); patients, nurses and procedure records are
-    # shared by many reminders of a batch, so each is read (and its JSON parsed) once.
-    reminders = list(db.session.scalars(
-        select(Reminder).where(Reminder.id.in_(reminder_ids))
-        .options(joinedload(Reminder.visit).options(
-            selectinload(Visit.patient), selectinload(Visit.nurse),
-            selectinload(Visit.procedure_record)))
-        .order_by(Reminder.id).execution_options(populate_existing=True)))
+    reminders = read_batch(reminder_ids)
     plan = BatchPlan()
     mine = [r for r in reminders if r.status == PENDING and r.claimed_by == me]
     plan.lost = sorted(set(reminder_ids) - {r.id for r in mine})
@@ -438,6 +433,60 @@ def plan_batch(reminder_ids: list[int], me: str, now: datetime) -> BatchPlan:
             LOG.exception("reminder %s: delivery failed unexpectedly", reminder.id)
             plan.crashed.append((reminder.id, error))
     return plan
+
+
+class _Facts:
+    """Plain values read for a batch, with the attributes of the model they stand for:
+    usefulness() and messages.build() read them as they read a Reminder and its Visit."""
+
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+
+# What deciding and writing read of a reminder and its visit (usefulness, recipients,
+# messages, and the RECORDED columns).
+PLANNING_REMINDER_COLUMNS = ("id", "visit_id", "patient_id", "kind", "audience",
+                             "offset_hours", "step_key", "due_at", "claimed_by", *RECORDED)
+PLANNING_VISIT_COLUMNS = ("id", "patient_id", "nurse_id", "procedure_record_id", "state",
+                          "planned_start", "planned_minutes", "checked_in_at", "checked_out_at",
+                          "signed_at")
+
+
+def read_batch(reminder_ids: list[int]) -> list:
+    """The batch's reminders with their visits in one Core query (plain rows: building ORM
+    objects for two rows per reminder was most of a batch's time), then the patients,
+    nurses and procedure records they share, one query each, every one read (and its JSON
+    parsed) once."""
+    r, v = Reminder.__table__.c, Visit.__table__.c
+    rows = db.session.execute(
+        select(*(r[name] for name in PLANNING_REMINDER_COLUMNS),
+               *(v[name].label(f"visit__{name}") for name in PLANNING_VISIT_COLUMNS))
+        .select_from(Reminder.__table__.join(Visit.__table__, r.visit_id == v.id))
+        .where(r.id.in_(reminder_ids)).order_by(r.id)).mappings().all()
+    visits = {}
+    reminders = []
+    for row in rows:
+        visit_id = row["visit__id"]
+        if visit_id not in visits:
+            visits[visit_id] = _Facts(**{name: row[f"visit__{name}"]
+                                         for name in PLANNING_VISIT_COLUMNS})
+        reminders.append(_Facts(**{name: row[name] for name in PLANNING_REMINDER_COLUMNS},
+                                visit=visits[visit_id]))
+    patients = _by_id(Patient, {visit.patient_id for visit in visits.values()})
+    nurses = _by_id(User, {visit.nurse_id for visit in visits.values()})
+    records = _by_id(ProcedureRecord, {visit.procedure_record_id for visit in visits.values()})
+    for visit in visits.values():
+        visit.patient = patients.get(visit.patient_id)
+        visit.nurse = nurses.get(visit.nurse_id)
+        visit.procedure_record = records.get(visit.procedure_record_id)
+    return reminders
+
+
+def _by_id(model, ids: set) -> dict:
+    ids.discard(None)
+    if not ids:
+        return {}
+    return {obj.id: obj for obj in db.session.scalars(select(model).where(model.id.in_(ids)))}
 
 
 def _plan_one(plan: BatchPlan, reminder: Reminder, verdict: Verdict, recipients: dict,
@@ -536,6 +585,10 @@ def record_batch(together: list[Planned], me: str) -> list[str]:
             .values(claimed_by=None, claimed_until=None).returning(Reminder.id)
             .execution_options(synchronize_session=False)))
         recorded = [p for p in together if p.claimed.id in kept]
+        recorded_at = utcnow()  # sent_at: when the notification is written, not when decided
+        for p in recorded:
+            if p.outcome == "sent":
+                p.values["sent_at"] = recorded_at
         if recorded:
             db.session.execute(RECORD_OUTCOME, [{"b_id": p.claimed.id, **p.values}
                                                 for p in recorded])

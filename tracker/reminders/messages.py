@@ -43,7 +43,13 @@ def visit_page_path(visit: Visit) -> str:
 
 
 def sign_in_url() -> str:
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + app_path("auth.login")
+    """The same for every message: built once per base URL (each e-mail body names it)."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    cache = current_app.extensions.setdefault("reminder_sign_in_urls", {})
+    key = (base, current_app.config.get("APPLICATION_ROOT", "/"))
+    if key not in cache:
+        cache[key] = base + app_path("auth.login")
+    return cache[key]
 
 
 def friendly_time(moment: datetime, tz_name: str) -> str:
