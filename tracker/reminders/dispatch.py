@@ -50,12 +50,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, exists, func, select, update
+from sqlalchemy import bindparam, exists, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from tracker import audit
 from tracker.alerts.services import raise_alert
+from tracker.bulkrows import unnest_from
 from tracker.extensions import db
 from tracker.models import (
     Checklist,
@@ -579,19 +580,13 @@ def record_batch(together: list[Planned], me: str) -> list[str]:
     if not together:
         return []
     try:
-        kept = set(db.session.scalars(
-            update(Reminder).where(Reminder.id.in_([p.claimed.id for p in together]),
-                                   Reminder.claimed_by == me, Reminder.status == PENDING)
-            .values(claimed_by=None, claimed_until=None).returning(Reminder.id)
-            .execution_options(synchronize_session=False)))
-        recorded = [p for p in together if p.claimed.id in kept]
         recorded_at = utcnow()  # sent_at: when the notification is written, not when decided
-        for p in recorded:
+        for p in together:
             if p.outcome == "sent":
                 p.values["sent_at"] = recorded_at
+        kept = _store_outcomes(together, me, recorded_at)
+        recorded = [p for p in together if p.claimed.id in kept]
         if recorded:
-            db.session.execute(RECORD_OUTCOME, [{"b_id": p.claimed.id, **p.values}
-                                                for p in recorded])
             _send_in_transaction(recorded)
             audit.record_many([_audit_event(p) for p in recorded])
         db.session.commit()
@@ -607,6 +602,34 @@ def record_batch(together: list[Planned], me: str) -> list[str]:
             LOG.warning("reminder %s: claim lost before its outcome was stored", p.claimed.id)
     LOG.info("reminder batch: %s outcomes stored in one transaction", len(recorded))
     return [p.outcome if p.claimed.id in kept else "lost" for p in together]
+
+
+def _store_outcomes(together: list[Planned], me: str, now: datetime) -> set[int]:
+    """Write the outcomes of the reminders still pending and claimed by this dispatcher and
+    release their claims; returns their ids. The condition is checked by the statement that
+    writes, first in the transaction (on SQLite that takes the write lock)."""
+    ids = [p.claimed.id for p in together]
+    if db.session.get_bind().dialect.name == "postgresql":
+        # One statement for the batch: the outcomes as arrays (tracker/bulkrows.py).
+        source, params = unnest_from(
+            _REMINDERS, ("id", *RECORDED),
+            [{"id": p.claimed.id, **p.values} for p in together], db.session.get_bind().dialect)
+        return set(db.session.scalars(text(
+            f"UPDATE reminders SET claimed_by = NULL, claimed_until = NULL, updated_at = :now, "
+            f"{', '.join(f'{name} = v.{name}' for name in RECORDED)} FROM {source} "
+            "WHERE reminders.id = v.id AND reminders.claimed_by = :me "
+            "AND reminders.status = :pending RETURNING reminders.id"),
+            {**params, "me": me, "pending": PENDING,
+             "now": now.replace(tzinfo=None)}))
+    kept = set(db.session.scalars(
+        update(Reminder).where(Reminder.id.in_(ids), Reminder.claimed_by == me,
+                               Reminder.status == PENDING)
+        .values(claimed_by=None, claimed_until=None).returning(Reminder.id)
+        .execution_options(synchronize_session=False)))
+    if kept:
+        db.session.execute(RECORD_OUTCOME, [{"b_id": p.claimed.id, **p.values}
+                                            for p in together if p.claimed.id in kept])
+    return kept
 
 
 def _audit_event(p: Planned) -> dict:
