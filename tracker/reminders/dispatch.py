@@ -26,14 +26,21 @@ after being down, it is sent only if it is still useful (`usefulness`):
   nurse_unsigned               as long as the visit is unsigned (signed: cancelled).
 A reminder of a cancelled or missed visit is cancelled. Otherwise it is marked expired.
 
-Batches. Each claimed batch is read at once (reminders with their visits, patients, nurses,
-recipients and checklists in a fixed number of queries, whatever the batch size) and
-decided at once. Every outcome that needs no outside channel (in-app only, expired,
-cancelled, skipped) is then recorded in ONE transaction per batch, starting with one
-conditional UPDATE over the batch (only rows still pending and still claimed by this
-dispatcher: the same exactly-once rule) and writing the in-app notifications in one
-INSERT. A reminder with an outside channel (e-mail) takes the per-reminder path above:
-sent with no transaction open, then recorded alone.
+Batches. Each claimed batch is read at once (reminders with their visits as plain rows in
+one Core query; patients, nurses, procedure records, recipients and checklists one query
+each, whatever the batch size) and decided at once. Every outcome that needs no outside
+channel (in-app only, expired, cancelled, skipped) is then recorded in ONE transaction per
+batch, starting with the statement that writes the outcomes only for rows still pending
+and still claimed by this dispatcher (the same exactly-once rule; on PostgreSQL one
+UPDATE ... FROM unnest(arrays), on SQLite a conditional UPDATE then an executemany), then
+the in-app notifications and audit events, one executemany each. sent_at is the time the
+outcome is written. A reminder with an outside channel (e-mail) takes the per-reminder
+path above: sent with no transaction open, then recorded alone.
+
+Throughput (bench/dispatch_rate.py, 10,000 in-app reminders, batches of 250, on a shared
+2-core machine): about 1,300-1,800 a second on SQLite and 900-1,700 on PostgreSQL; the
+claim takes the oldest due first, so the reminder that waited longest goes out in the
+first batch.
 
 A scheduled run goes on claiming batches while there is due work, for at most
 RUN_BUDGET_SHARE of the dispatch interval, so that the scheduler's next tick is never
