@@ -171,3 +171,25 @@ def test_a_batch_writes_the_same_message_as_a_reminder_sent_alone(make, in_app_o
         assert reminder.sent_at is not None and reminder.sent_at >= reminder.due_at
         assert (reminder.status, reminder.attempts, reminder.channels_done,
                 reminder.claimed_by) == ("sent", 1, ["in_app"], None)
+
+
+def test_e_mails_left_after_half_the_lease_are_released_for_the_next_claim(app, make, outbox):
+    """A batch of slow e-mails never outlives its claim (another dispatcher would send
+    them again): past half the lease, the rest go back, and the next claim takes them."""
+    patients = [make.patient() for _ in range(3)]
+    for patient in patients:
+        make.patient_user(patient)
+    ids = due_in_app_reminders(make, patients, 3)
+    claimed = claim_due("slow-mailer", 10)
+    lease = app.config["REMINDER_CLAIM_LEASE_SECONDS"]
+    app.config["REMINDER_CLAIM_LEASE_SECONDS"] = 0  # as if the first e-mail took the lease
+    try:
+        assert deliver_batch(claimed, "slow-mailer") == ["sent", "released", "released"]
+    finally:
+        app.config["REMINDER_CLAIM_LEASE_SECONDS"] = lease
+    db.session.expire_all()
+    left = [db.session.get(Reminder, i) for i in claimed[1:]]
+    assert [(r.status, r.claimed_by) for r in left] == [("pending", None)] * 2
+    assert dispatch_due().outcomes == {"sent": 2}
+    assert delivered(ids) == sorted(ids)
+    assert len(outbox.messages()) == 3  # one e-mail each

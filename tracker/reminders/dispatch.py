@@ -407,6 +407,7 @@ def deliver_batch(reminder_ids: list[int], me: str) -> list[str]:
     that needs no outside channel in one transaction, then take the per-reminder path for
     the reminders that go out by e-mail.
     """
+    started = time.monotonic()
     try:
         plan = plan_batch(reminder_ids, me, utcnow())
         db.session.commit()  # nothing was written: this only ends the read transaction
@@ -414,13 +415,39 @@ def deliver_batch(reminder_ids: list[int], me: str) -> list[str]:
         db.session.rollback()
         LOG.exception("reminder batch of %s: reading failed; delivering one by one",
                       len(reminder_ids))
-        return [deliver_one(reminder_id, me) for reminder_id in reminder_ids]
+        return deliver_one_by_one(reminder_ids, me, started)
     outcomes = ["lost"] * len(plan.lost)
     outcomes += record_batch(plan.together, me)
     for reminder_id, error in plan.crashed:
         outcomes.append(record_crash(reminder_id, me, error))
-    outcomes += [deliver_one(reminder_id, me) for reminder_id in plan.one_by_one]
+    outcomes += deliver_one_by_one(plan.one_by_one, me, started)
     return outcomes
+
+
+def deliver_one_by_one(reminder_ids: list[int], me: str, claimed_at: float) -> list[str]:
+    """The reminders with an outside channel, one at a time. Once half the claim lease is
+    used (slow e-mail in a big batch), the rest are released, not left to outlive the
+    claim (another dispatcher would then send their e-mails a second time): the next
+    claim takes them again, oldest first, with a fresh lease."""
+    half_lease = current_app.config["REMINDER_CLAIM_LEASE_SECONDS"] / 2
+    outcomes = []
+    for n, reminder_id in enumerate(reminder_ids):
+        if n and time.monotonic() - claimed_at >= half_lease:
+            release(reminder_ids[n:], me)
+            return outcomes + ["released"] * (len(reminder_ids) - n)
+        outcomes.append(deliver_one(reminder_id, me))
+    return outcomes
+
+
+def release(reminder_ids: list[int], me: str) -> None:
+    """Give back claims this dispatcher still holds, so that any dispatcher takes them now."""
+    db.session.execute(
+        update(Reminder).where(Reminder.id.in_(reminder_ids), Reminder.claimed_by == me,
+                               Reminder.status == PENDING)
+        .values(claimed_by=None, claimed_until=None)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    LOG.info("reminder batch: %s claims released after half the lease", len(reminder_ids))
 
 
 def plan_batch(reminder_ids: list[int], me: str, now: datetime) -> BatchPlan:
