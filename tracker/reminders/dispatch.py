@@ -38,9 +38,9 @@ outcome is written. A reminder with an outside channel (e-mail) takes the per-re
 path above: sent with no transaction open, then recorded alone.
 
 Throughput (bench/dispatch_rate.py, 10,000 in-app reminders, batches of 250, on a shared
-2-core machine): about 1,300-1,800 a second on SQLite and 900-1,700 on PostgreSQL; the
-claim takes the oldest due first, so the reminder that waited longest goes out in the
-first batch.
+2-core machine): about 900-1,500 a second on SQLite and 820-1,150 on PostgreSQL, depending
+on the other work on the machine. The claim takes the oldest due first, so the reminder
+that waited longest goes out with the first batch (about 0.1-0.5 s into the run).
 
 A scheduled run goes on claiming batches while there is due work, for at most
 RUN_BUDGET_SHARE of the dispatch interval, so that the scheduler's next tick is never
