@@ -89,7 +89,7 @@ class Config:
     # Reminders and their scheduler (see README: the scheduler is its own process).
     SCHEDULER_IN_PROCESS = _env_bool("SCHEDULER_IN_PROCESS", False)
     DISPATCH_INTERVAL_SECONDS = _env_int("DISPATCH_INTERVAL_SECONDS", 15)
-    DISPATCH_BATCH_SIZE = _env_int("DISPATCH_BATCH_SIZE", 100)
+    DISPATCH_BATCH_SIZE = _env_int("DISPATCH_BATCH_SIZE", 250)
     # A dispatcher owns the reminders it claimed for this long; after it, another may take them.
     REMINDER_CLAIM_LEASE_SECONDS = _env_int("REMINDER_CLAIM_LEASE_SECONDS", 120)
     REMINDER_MAX_ATTEMPTS = _env_int("REMINDER_MAX_ATTEMPTS", 5)

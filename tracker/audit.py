@@ -30,7 +30,7 @@ def record_many(events: list[dict]) -> None:
     """Many events in one INSERT, in the current transaction (a batch job's outcomes).
     Each dict holds record()'s arguments by name; the same rules apply."""
     if events:
-        db.session.execute(insert(AuditEvent), [
+        db.session.execute(insert(AuditEvent.__table__), [
             _values(e["action"], e.get("record_type"), e.get("record_id"), e.get("patient_id"),
                     e.get("detail"), e.get("user_id")) for e in events])
 

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import event, select
 
 from tracker.extensions import db
-from tracker.models import Notification, Reminder, VisitState
-from tracker.reminders import notifications
+from tracker.models import Notification, Reminder, User, VisitState
+from tracker.reminders import messages, notifications
 from tracker.reminders.dispatch import claim_due, deliver_batch, dispatch_due
 from tracker.timeutil import utcnow
 
@@ -135,3 +135,61 @@ def test_a_run_out_of_time_leaves_the_rest_to_the_next_run(make, in_app_only):
     assert dispatch_due(batch_size=2, budget_seconds=0).outcomes == {"sent": 2}
     assert dispatch_due(batch_size=2).outcomes == {"sent": 3}
     assert delivered(ids) == sorted(ids)
+
+
+def test_the_oldest_due_reminders_go_out_first(make, in_app_only):
+    patients, _ = in_app_only
+    ids = due_in_app_reminders(make, patients, 5)
+    # Due 5, 1, 4, 2 and 3 minutes ago: the run that has time for one batch of two takes
+    # the two that waited longest (reminders 1 and 3).
+    now = utcnow()
+    for reminder_id, minutes in zip(ids, (5, 1, 4, 2, 3), strict=True):
+        reminder = db.session.get(Reminder, reminder_id)
+        reminder.due_at = reminder.next_attempt_at = now - timedelta(minutes=minutes)
+    db.session.commit()
+    assert dispatch_due(batch_size=2, budget_seconds=0).outcomes == {"sent": 2}
+    assert delivered(ids) == sorted([ids[0], ids[2]])
+
+
+def test_a_batch_writes_the_same_message_as_a_reminder_sent_alone(make, in_app_only):
+    """The batch reads reminders and visits as plain rows; the in-app text, link and
+    recipient are what messages.build makes of the full records."""
+    patients, users = in_app_only
+    ids = due_in_app_reminders(make, patients, 4)
+    assert dispatch_due(batch_size=10).outcomes == {"sent": 4}
+    db.session.expire_all()
+    for reminder_id in ids:
+        reminder = db.session.get(Reminder, reminder_id)
+        recipient = db.session.get(User, reminder.recipient_user_id)
+        assert recipient.patient_id == reminder.patient_id
+        expected = messages.build(reminder, recipient)
+        notification = db.session.scalar(select(Notification).where(
+            Notification.reminder_id == reminder_id))
+        assert (notification.user_id, notification.kind, notification.title, notification.body,
+                notification.link) == (expected.recipient_id, expected.kind, expected.title,
+                                       expected.body, expected.link)
+        assert reminder.sent_at is not None and reminder.sent_at >= reminder.due_at
+        assert (reminder.status, reminder.attempts, reminder.channels_done,
+                reminder.claimed_by) == ("sent", 1, ["in_app"], None)
+
+
+def test_e_mails_left_after_half_the_lease_are_released_for_the_next_claim(app, make, outbox):
+    """A batch of slow e-mails never outlives its claim (another dispatcher would send
+    them again): past half the lease, the rest go back, and the next claim takes them."""
+    patients = [make.patient() for _ in range(3)]
+    for patient in patients:
+        make.patient_user(patient)
+    ids = due_in_app_reminders(make, patients, 3)
+    claimed = claim_due("slow-mailer", 10)
+    lease = app.config["REMINDER_CLAIM_LEASE_SECONDS"]
+    app.config["REMINDER_CLAIM_LEASE_SECONDS"] = 0  # as if the first e-mail took the lease
+    try:
+        assert deliver_batch(claimed, "slow-mailer") == ["sent", "released", "released"]
+    finally:
+        app.config["REMINDER_CLAIM_LEASE_SECONDS"] = lease
+    db.session.expire_all()
+    left = [db.session.get(Reminder, i) for i in claimed[1:]]
+    assert [(r.status, r.claimed_by) for r in left] == [("pending", None)] * 2
+    assert dispatch_due().outcomes == {"sent": 2}
+    assert delivered(ids) == sorted(ids)
+    assert len(outbox.messages()) == 3  # one e-mail each

@@ -18,11 +18,20 @@ from tracker.reminders.channels import Message
 SIGN_OFF = "Your care team\n\n(This message was sent automatically. Please do not reply to it.)\n"
 
 
+def _url_adapter():
+    """One bound URL adapter per app and root: binding costs as much as building a path,
+    and the dispatcher builds two paths per reminder."""
+    root = current_app.config.get("APPLICATION_ROOT", "/")
+    cache = current_app.extensions.setdefault("reminder_url_adapters", {})
+    adapter = cache.get(root)
+    if adapter is None:
+        adapter = cache[root] = current_app.url_map.bind("localhost", script_name=root)
+    return adapter
+
+
 def app_path(endpoint: str, **values) -> str:
     """A path inside the app, also outside a request (the dispatcher has none)."""
-    adapter = current_app.url_map.bind("localhost",
-                                       script_name=current_app.config.get("APPLICATION_ROOT", "/"))
-    return adapter.build(endpoint, values)
+    return _url_adapter().build(endpoint, values)
 
 
 def visit_page_path(visit: Visit) -> str:
@@ -34,7 +43,13 @@ def visit_page_path(visit: Visit) -> str:
 
 
 def sign_in_url() -> str:
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + app_path("auth.login")
+    """The same for every message: built once per base URL (each e-mail body names it)."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    cache = current_app.extensions.setdefault("reminder_sign_in_urls", {})
+    key = (base, current_app.config.get("APPLICATION_ROOT", "/"))
+    if key not in cache:
+        cache[key] = base + app_path("auth.login")
+    return cache[key]
 
 
 def friendly_time(moment: datetime, tz_name: str) -> str:

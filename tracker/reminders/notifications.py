@@ -28,9 +28,10 @@ def add(user_id: int, kind: str, title: str, body: str = "", link: str = "", *,
 
 def add_many(rows: list[dict]) -> None:
     """Many notifications in one INSERT, in the caller's transaction (the caller commits).
+    A Core INSERT of the table (executemany): no ORM objects are made for them.
     Each row has add()'s arguments by name; the same rules apply (title length, inside links)."""
     if rows:
-        db.session.execute(insert(Notification), [
+        db.session.execute(insert(Notification.__table__), [
             _values(row["user_id"], row["kind"], row["title"], row.get("body", ""),
                     row.get("link", ""), reminder_id=row.get("reminder_id"),
                     alert_id=row.get("alert_id")) for row in rows])
