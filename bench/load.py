@@ -172,10 +172,9 @@ def office_patient_history(user):
 
 def office_patient_csv(user):
     patient = pick("csv-patient", FIXTURES["patients"])
-    with user.client.get(f"/history/visits.csv?patient_id={patient}", stream=True,
-                         name="office: GET /history/visits.csv (one patient)") as response:
-        for _chunk in response.iter_content(65536):
-            pass
+    # The whole file is read before the request counts as done (requests reads the body).
+    user.client.get(f"/history/visits.csv?patient_id={patient}",
+                    name="office: GET /history/visits.csv (one patient)")
 
 
 SCENARIOS = {

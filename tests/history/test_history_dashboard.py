@@ -182,3 +182,20 @@ def test_a_busy_day_lists_the_first_visits_of_each_state_and_counts_them_all(mon
     assert all(f"Busy{n}" in table for n in range(5)) and "Inside" not in table
     in_progress = section(html, "in-progress")
     assert "In progress (1)" in in_progress and "Showing the first" not in in_progress
+
+
+def test_with_many_open_alerts_the_most_severe_come_first_even_when_older(monkeypatch, clock, make, desk):
+    from tracker.history import dashboard
+
+    monkeypatch.setattr(dashboard, "ALERT_LIMIT", 2)
+    patient = make.patient()
+    raise_alert("news2_emergency", "emergency", "Old emergency", patient_id=patient.id)
+    db.session.commit()
+    clock.shift(timedelta(minutes=5))
+    for n in range(3):
+        raise_alert("patient_problem_report", "warning", f"Newer warning {n}", patient_id=patient.id)
+    db.session.commit()
+    html = section(desk.get("/history/").get_data(as_text=True), "alerts")
+    assert "Open alerts (4)" in html
+    assert "Old emergency" in html and "Newer warning 2" in html and "Newer warning 0" not in html
+    assert "Showing the 2 most severe" in html

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, select, union
+from sqlalchemy import case, func, or_, select, union
 from sqlalchemy.orm import joinedload
 
 from tracker import audit
@@ -28,7 +28,9 @@ ALERT_GROUPS: list[tuple[str, str, tuple[str, ...]]] = [
     ("unsigned", "Visits not signed", ("unsigned", "signature")),
 ]
 OTHER_GROUP = ("other", "Other alerts")
-ALERT_LIMIT = 200
+# Open alerts shown (the most severe, then the newest) and overdue signatures listed; each
+# alert carries its own acknowledgement form, and a wall of hundreds helps nobody act.
+ALERT_LIMIT = 50
 # Each list on the dashboard shows this many visits; the heading counts them all and links
 # to the full list in the visit history (a busy day must not make the page slow).
 SECTION_LIMIT = 50
@@ -117,15 +119,15 @@ def overdue_signatures(now: datetime) -> list[Visit]:
 
 
 def open_alerts() -> tuple[list[Alert], int]:
-    """The newest ALERT_LIMIT open alerts, most severe first, and how many are open in all."""
+    """The ALERT_LIMIT most severe open alerts, newest first within a severity, and how many
+    are open in all."""
+    severity = case(SEVERITY_ORDER, value=Alert.severity, else_=len(SEVERITY_ORDER))
     query = (select(Alert, func.count().over().label("total"))
              .where(Alert.acknowledged_at.is_(None))
              .options(joinedload(Alert.patient))
-             .order_by(Alert.created_at.desc()).limit(ALERT_LIMIT))
+             .order_by(severity, Alert.created_at.desc(), Alert.id.desc()).limit(ALERT_LIMIT))
     rows = db.session.execute(query).all()
-    alerts = [row[0] for row in rows]
-    alerts.sort(key=lambda a: (SEVERITY_ORDER.get(a.severity, 9), -a.created_at.timestamp()))
-    return alerts, rows[0].total if rows else 0
+    return [row[0] for row in rows], rows[0].total if rows else 0
 
 
 def group_alerts(alerts: list[Alert]) -> list[AlertGroup]:
