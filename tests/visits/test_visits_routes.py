@@ -2,9 +2,10 @@
 
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 
 from tests.visits.conftest import PLACE, add_vitals, complete_record, soon
 from tracker.extensions import db
@@ -38,8 +39,11 @@ def signed(in_progress, nurse):
     return in_progress
 
 
-def test_nurse_lands_on_her_day(signed_in, nurse, visit):
-    page = signed_in(nurse).get("/home", follow_redirects=True)
+def test_nurse_lands_on_her_day(signed_in, nurse, schedule):
+    # A fixed morning: an hour from now is tomorrow for her late in the evening.
+    with time_machine.travel(datetime(2026, 3, 10, 14, 0, tzinfo=UTC), tick=False):
+        visit = schedule()
+        page = signed_in(nurse).get("/home", follow_redirects=True)
     assert page.status_code == 200
     text = html(page)
     assert "Good to see you" in text and "Today" in text
