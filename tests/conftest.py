@@ -50,9 +50,12 @@ class IsolatedClient(FlaskClient):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
-def build_app(url: str):
+def build_app(url: str, **settings):
     class Config(TestingConfig):
         SQLALCHEMY_DATABASE_URI = url
+
+    for name, value in settings.items():
+        setattr(Config, name, value)
 
     app = create_app(Config)
     app.test_client_class = IsolatedClient

@@ -8,6 +8,7 @@ reason, except under CI=true, where a missing browser fails the run.
 import os
 import shutil
 import threading
+from datetime import datetime, timedelta
 
 import pytest
 from werkzeug.serving import make_server
@@ -16,6 +17,7 @@ from tests.conftest import build_app, database_url
 from tests.factories import Factory
 from tracker.database import writing
 from tracker.extensions import db
+from tracker.timeutil import local, utcnow
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -47,7 +49,10 @@ def _require_chromium():
 
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory, _require_chromium):
-    return build_app(database_url(tmp_path_factory, "_browser"))
+    # The test's own inserts wait for the write lock behind the server's requests (a page
+    # and the visit pages its service worker keeps); on a loaded CI machine that queue can
+    # outlast the production default of 5 s. No effect on PostgreSQL.
+    return build_app(database_url(tmp_path_factory, "_browser"), SQLITE_BUSY_TIMEOUT_MS=30000)
 
 
 @pytest.fixture(scope="session")
@@ -117,3 +122,11 @@ def sign_in(page, email: str, password: str = Factory.PASSWORD) -> None:
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def later_today(tz: str, minutes: int = 10) -> datetime:
+    """A planned start `minutes` from now, or a minute ago when that would be tomorrow in the
+    nurse's zone: her day (and what her tablet keeps offline) is today's visits only."""
+    now = utcnow().replace(second=0, microsecond=0)
+    start = now + timedelta(minutes=minutes)
+    return start if local(start, tz).date() == local(now, tz).date() else now - timedelta(minutes=1)

@@ -12,12 +12,11 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from tests.browser.conftest import TABLET, sign_in
+from tests.browser.conftest import TABLET, later_today, sign_in
 from tracker.api import tokens
 from tracker.auth import services as auth_services
 from tracker.extensions import db
 from tracker.models import ApiToken, Complication, IdempotencyKey, User, Visit, VitalSigns
-from tracker.timeutil import utcnow
 from tracker.visits import scheduling, services
 
 # The tablet's clock while offline: the nurse saved her entries this long before they synced.
@@ -34,7 +33,7 @@ def day(live_make):
     order = live_make.order(patient, start_date=date(2020, 1, 1))
     visit = services.schedule_visit(office, {
         "order_id": order.id, "nurse_id": nurse.id, "planned_minutes": 120,
-        "planned_start": (utcnow() + timedelta(minutes=10)).replace(second=0, microsecond=0)})
+        "planned_start": later_today(nurse.timezone)})
     ids = {"visit": visit.id, "nurse": nurse.id, "email": nurse.email, "office": office.id}
     db.session.rollback()  # no read transaction left open while the server writes
     return ids

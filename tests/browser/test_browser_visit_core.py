@@ -1,24 +1,16 @@
 """A nurse documents a whole visit on a 10-inch tablet and signs it."""
 
 import re
-from datetime import date, timedelta
+from datetime import date
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import TABLET, sign_in
+from tests.browser.conftest import TABLET, later_today, sign_in
 from tests.factories import Factory
 from tracker.extensions import db
 from tracker.models import Visit, VitalSigns
-from tracker.timeutil import local, utcnow
+from tracker.timeutil import utcnow
 from tracker.visits import services
-
-
-def later_today(tz: str):
-    """Half an hour from now, or a minute ago when that would be tomorrow in the nurse's zone
-    (her day lists today's visits only)."""
-    now = utcnow().replace(second=0, microsecond=0)
-    start = now + timedelta(minutes=30)
-    return start if local(start, tz).date() == local(now, tz).date() else now - timedelta(minutes=1)
 
 
 def test_nurse_checks_in_confirms_checks_ticks_steps_checks_out_and_signs(live_make, new_page):
@@ -29,7 +21,7 @@ def test_nurse_checks_in_confirms_checks_ticks_steps_checks_out_and_signs(live_m
     order = live_make.order(patient, start_date=date(2020, 1, 1))
     visit = services.schedule_visit(office, {
         "order_id": order.id, "nurse_id": nurse.id, "planned_minutes": 120,
-        "planned_start": later_today(nurse.timezone)})
+        "planned_start": later_today(nurse.timezone, minutes=30)})
     visit_id, nurse_id = visit.id, nurse.id
     db.session.rollback()  # no read transaction left open while the server writes
 
@@ -117,7 +109,7 @@ def _scheduled_visit(make):
     order = make.order(patient, start_date=date(2020, 1, 1))
     visit = services.schedule_visit(office, {
         "order_id": order.id, "nurse_id": nurse.id, "planned_minutes": 120,
-        "planned_start": (utcnow() + timedelta(minutes=10)).replace(second=0, microsecond=0)})
+        "planned_start": later_today(nurse.timezone)})
     ids = visit.id, nurse.email
     db.session.rollback()
     return ids
