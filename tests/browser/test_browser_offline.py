@@ -6,6 +6,7 @@ network; the live server gives the real http://127.0.0.1 origin service workers 
 tests wait on what the nurse would see (entries and their states), never on the clock.
 """
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -396,7 +397,8 @@ def test_another_nurse_on_the_same_tablet_never_sees_the_first_ones_data(day, li
     check_in(page)
     page.route(API_WRITES, lambda route: route.abort("connectionrefused"))
     page.context.set_offline(False)
-    expect(entries(page, "queued").first).to_have_attribute("data-attempts", "1")
+    # At least one refused send (coming online and the retry timer may both try at once).
+    expect(entries(page, "queued").first).to_have_attribute("data-attempts", re.compile(r"^[1-9]\d*$"))
     page.get_by_role("button", name="Sign out").click()
     page.locator("[data-sign-out-dialog]").get_by_role(
         "button", name="Sign out, keep them on this tablet").click()
