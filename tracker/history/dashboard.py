@@ -14,6 +14,7 @@ from tracker.clinical.duration import LIMIT, time_status
 from tracker.database import commit_keeping_loaded
 from tracker.extensions import db
 from tracker.history.filters import day_bounds
+from tracker.history.pagination import first_rows_and_total
 from tracker.history.settings import on_time_window, signature_due
 from tracker.models import Alert, Visit, VisitState
 from tracker.timeutil import local, utcnow
@@ -74,7 +75,6 @@ class Dashboard:
     alert_groups: list[AlertGroup]
     open_alert_count: int
     counts: dict[str, int] = field(default_factory=dict)  # today's visits per state, all of them
-    section_limit: int = SECTION_LIMIT
 
     @property
     def shown_alert_count(self) -> int:
@@ -122,12 +122,10 @@ def open_alerts() -> tuple[list[Alert], int]:
     """The ALERT_LIMIT most severe open alerts, newest first within a severity, and how many
     are open in all."""
     severity = case(SEVERITY_ORDER, value=Alert.severity, else_=len(SEVERITY_ORDER))
-    query = (select(Alert, func.count().over().label("total"))
-             .where(Alert.acknowledged_at.is_(None))
-             .options(joinedload(Alert.patient))
-             .order_by(severity, Alert.created_at.desc(), Alert.id.desc()).limit(ALERT_LIMIT))
-    rows = db.session.execute(query).all()
-    return [row[0] for row in rows], rows[0].total if rows else 0
+    return first_rows_and_total(select(Alert).where(Alert.acknowledged_at.is_(None))
+                                .options(joinedload(Alert.patient))
+                                .order_by(severity, Alert.created_at.desc(), Alert.id.desc())
+                                .limit(ALERT_LIMIT))
 
 
 def group_alerts(alerts: list[Alert]) -> list[AlertGroup]:

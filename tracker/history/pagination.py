@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import Select, func, select, tuple_
 
+from tracker.extensions import db
 from tracker.models import Visit
 
 
@@ -83,3 +84,10 @@ def make_page(rows: list, cursor: Cursor, backwards: bool, size: int) -> Page:
         rows.reverse()
         return Page(rows, has_prev=more, has_next=not cursor.last)
     return Page(rows, has_prev=bool(cursor.after), has_next=more)
+
+
+def first_rows_and_total(query: Select) -> tuple[list, int]:
+    """The entities of a query with a LIMIT, and how many rows it matches without the limit,
+    in one statement (a window count is taken before the LIMIT applies)."""
+    rows = db.session.execute(query.add_columns(func.count().over().label("total"))).all()
+    return [row[0] for row in rows], rows[0].total if rows else 0

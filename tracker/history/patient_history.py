@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from tracker import audit
@@ -14,6 +14,7 @@ from tracker.extensions import db
 from tracker.history import hooks, vitals_view
 from tracker.history.filters import worst_band_rank
 from tracker.history.labels import complication_label, risk_labels
+from tracker.history.pagination import first_rows_and_total
 from tracker.history.search import VisitRow
 from tracker.history.sql import band_for_rank
 from tracker.models import Complication, Patient, User, Visit, VitalSigns
@@ -45,17 +46,14 @@ class PatientHistory:
     checklist_by_visit: dict[int, str] | None
     visit_count: int = 0  # all the patient's visits; `visits` holds the latest VISIT_LIMIT
     vitals_count: int = 0  # all their sets of vital signs; `vitals` holds the latest VITALS_LIMIT
-    visit_limit: int = VISIT_LIMIT
 
 
 def _visits(patient_id: int) -> tuple[list[Visit], int]:
     """The latest VISIT_LIMIT visits, newest first, and how many there are in all."""
-    rows = db.session.execute(select(Visit, func.count().over().label("total"))
-                              .where(Visit.patient_id == patient_id)
-                              .options(joinedload(Visit.nurse))
-                              .order_by(Visit.planned_start.desc(), Visit.id.desc())
-                              .limit(VISIT_LIMIT)).all()
-    return [row[0] for row in rows], (rows[0].total if rows else 0)
+    return first_rows_and_total(select(Visit).where(Visit.patient_id == patient_id)
+                                .options(joinedload(Visit.nurse))
+                                .order_by(Visit.planned_start.desc(), Visit.id.desc())
+                                .limit(VISIT_LIMIT))
 
 
 def _worst_bands(visit_ids: list[int]) -> dict[int, str | None]:
@@ -67,12 +65,12 @@ def _worst_bands(visit_ids: list[int]) -> dict[int, str | None]:
 
 def _vitals(patient_id: int) -> tuple[list[VitalSigns], int]:
     """The latest VITALS_LIMIT sets, oldest first (as the charts draw them), and the total."""
-    rows = db.session.execute(select(VitalSigns, func.count().over().label("total"))
-                              .join(Visit, Visit.id == VitalSigns.visit_id)
-                              .where(Visit.patient_id == patient_id)
-                              .order_by(VitalSigns.taken_at.desc(), VitalSigns.id.desc())
-                              .limit(VITALS_LIMIT)).all()
-    return [row[0] for row in reversed(rows)], (rows[0].total if rows else 0)
+    latest, total = first_rows_and_total(select(VitalSigns)
+                                         .join(Visit, Visit.id == VitalSigns.visit_id)
+                                         .where(Visit.patient_id == patient_id)
+                                         .order_by(VitalSigns.taken_at.desc(), VitalSigns.id.desc())
+                                         .limit(VITALS_LIMIT))
+    return latest[::-1], total
 
 
 def _complications(patient_id: int) -> list[Complication]:

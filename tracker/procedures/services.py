@@ -74,10 +74,9 @@ def current_record(code: str = PRIMARY_CODE) -> ProcedureRecord:
     if record is None:
         record = db.session.scalar(select(ProcedureRecord).where(
             ProcedureRecord.code == code, ProcedureRecord.is_current.is_(True)))
-    if record is not None:
+        if record is None:
+            raise ProcedureRecordMissing(f"procedure record {code} is not loaded; run `flask procedure load`")
         cache[code] = record
-    if record is None:
-        raise ProcedureRecordMissing(f"procedure record {code} is not loaded; run `flask procedure load`")
     return record
 
 
