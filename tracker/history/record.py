@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
 
 from tracker import audit
@@ -16,14 +16,12 @@ from tracker.extensions import db
 from tracker.history import hooks, vitals_view
 from tracker.history.labels import complication_label, risk_labels
 from tracker.models import (
-    Addendum,
     Alert,
     AuditEvent,
-    Complication,
-    MedicationAdministration,
     User,
     Visit,
 )
+from tracker.visits import loading
 from tracker.visits.access import may_see
 
 AUDIT_LIMIT = 200
@@ -57,16 +55,7 @@ def _words(code: str) -> str:
 
 def load_visit(visit_id: int) -> Visit | None:
     """The visit with everything the record shows, in one query per table."""
-    query = select(Visit).where(Visit.id == visit_id).options(
-        joinedload(Visit.patient), joinedload(Visit.nurse), joinedload(Visit.signed_by),
-        joinedload(Visit.order), joinedload(Visit.procedure_record),
-        selectinload(Visit.steps), selectinload(Visit.safety_checks),
-        selectinload(Visit.vital_signs), selectinload(Visit.vascular_accesses),
-        selectinload(Visit.site_assessments), selectinload(Visit.line_care),
-        selectinload(Visit.teaching), selectinload(Visit.billing_lines),
-        selectinload(Visit.administrations).joinedload(MedicationAdministration.interruptions),
-        selectinload(Visit.complications).joinedload(Complication.actions),
-        selectinload(Visit.addenda).joinedload(Addendum.author))
+    query = select(Visit).where(Visit.id == visit_id).options(*loading.whole_record_options())
     return db.session.scalars(query).unique().one_or_none()
 
 

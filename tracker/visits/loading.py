@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from flask import current_app
 from sqlalchemy import inspect, select
-from sqlalchemy.orm import joinedload, raiseload
+from sqlalchemy.orm import joinedload, raiseload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker.extensions import db
@@ -30,6 +30,7 @@ CLINICAL = {
 }
 AFTER_CHECK_OUT = {Visit.billing_lines: ()}
 AFTER_SIGNING = {Visit.addenda: (Addendum.author,)}
+ENTRIES = {**CLINICAL, **AFTER_CHECK_OUT, **AFTER_SIGNING}
 
 
 def _strict() -> tuple:
@@ -42,8 +43,20 @@ def visit_options() -> list:
     its collections may only come through load_record."""
     strict = []
     if current_app.config.get("RAISE_ON_LAZY_LOAD"):
-        strict = [raiseload(rel) for group in (CLINICAL, AFTER_CHECK_OUT, AFTER_SIGNING) for rel in group]
+        strict = [raiseload(rel) for rel in ENTRIES]
     return [*(joinedload(rel) for rel in PEOPLE_AND_ORDER), *strict]
+
+
+def whole_record_options() -> list:
+    """Options for loading a visit by id with every kind of entry at once (one query per
+    kind, whatever its state): the office's record of a visit."""
+    options = [joinedload(rel) for rel in PEOPLE_AND_ORDER]
+    for rel, nested in ENTRIES.items():
+        option = selectinload(rel)
+        for inner in nested:
+            option = option.joinedload(inner)
+        options.append(option)
+    return options
 
 
 def _load_collection(visit: Visit, rel, nested: tuple) -> None:
