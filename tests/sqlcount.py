@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from sqlalchemy import event
 
 from tracker.extensions import db
+from tracker.instrumentation import TRANSACTION_CONTROL
 
 
 class Statement(str):
@@ -40,3 +41,9 @@ def as_served(sent: list[Statement]) -> list[Statement]:
     """The statements a server would send for the same work: `sent` without the harness's
     stand-ins for commit and rollback."""
     return [s for s in sent if not s.lstrip().upper().startswith(_HARNESS)]
+
+
+def queries_only(sent: list[Statement]) -> list[Statement]:
+    """The queries and writes, as the server's X-Query-Count counts them (the benchmark's
+    figure): no transaction control, whether a server sends it or the harness does."""
+    return [s for s in sent if not s.lstrip().upper().startswith(TRANSACTION_CONTROL)]

@@ -77,6 +77,20 @@ def check_in(page) -> None:
     section.get_by_role("button", name="Check in").click()
 
 
+def check_in_offline(page, day, *, clock_earlier: bool = False) -> None:
+    """Sign in, let the tablet keep the day, lose the connection and check in at the visit."""
+    open_the_day(page, day["email"])
+    go_offline(page, day["visit"], clock_earlier=clock_earlier)
+    check_in(page)
+
+
+def sign_in_and_see_the_check_in_sent(page, day) -> None:
+    """A new sign-in gives the tablet a new token, and the queued check-in goes."""
+    open_the_day(page, day["email"])
+    expect(page.locator("[data-offline-status]")).to_be_hidden()
+    assert fresh().get(Visit, day["visit"]).state == "in_progress"
+
+
 def record_vitals(page, phase: str, heart_rate: str) -> None:
     section = page.locator("#vitals")
     section.get_by_label(phase).check()
@@ -102,10 +116,7 @@ def captured_times(page) -> list[datetime]:
 
 def test_a_day_documented_offline_reaches_the_server_once_with_its_capture_times(day, new_page):
     page = new_page(TABLET)
-    open_the_day(page, day["email"])
-    go_offline(page, day["visit"], clock_earlier=True)
-
-    check_in(page)
+    check_in_offline(page, day, clock_earlier=True)
     expect(entries(page, "queued")).to_have_count(1)
     expect(page.locator("[data-offline-status]")).to_have_text("Offline · 1 entry waiting to sync")
     # A check-in waiting on the tablet opens the visit's other sections, as a real one would.
@@ -147,9 +158,7 @@ def test_a_day_documented_offline_reaches_the_server_once_with_its_capture_times
 
 def test_lost_answers_and_a_whole_queue_sent_twice_store_each_entry_once(day, new_page):
     page = new_page(TABLET)
-    open_the_day(page, day["email"])
-    go_offline(page, day["visit"])
-    check_in(page)
+    check_in_offline(page, day)
     record_vitals(page, "Before the infusion", "70")
     record_complication(page)
     expect(entries(page, "queued")).to_have_count(3)
@@ -196,9 +205,7 @@ def test_lost_answers_and_a_whole_queue_sent_twice_store_each_entry_once(day, ne
 
 def test_a_visit_cancelled_meanwhile_is_shown_to_the_nurse_not_dropped(day, new_page):
     page = new_page(TABLET)
-    open_the_day(page, day["email"])
-    go_offline(page, day["visit"])
-    check_in(page)
+    check_in_offline(page, day)
     record_vitals(page, "Before the infusion", "76")
     expect(entries(page, "queued")).to_have_count(2)
 
@@ -235,9 +242,7 @@ def test_a_visit_cancelled_meanwhile_is_shown_to_the_nurse_not_dropped(day, new_
 
 def test_a_refused_entry_is_changed_and_sent_again_with_its_capture_time(day, new_page):
     page = new_page(TABLET)
-    open_the_day(page, day["email"])
-    go_offline(page, day["visit"])
-    check_in(page)
+    check_in_offline(page, day)
     record_vitals(page, "Before the infusion", "400")  # a typing error
     expect(entries(page, "queued")).to_have_count(2)
     captured = captured_times(page)
@@ -261,9 +266,7 @@ def test_a_refused_entry_is_changed_and_sent_again_with_its_capture_time(day, ne
 
 def test_signing_out_with_entries_not_sent_asks_first_and_keeps_them(day, new_page):
     page = new_page(TABLET)
-    open_the_day(page, day["email"])
-    go_offline(page, day["visit"])
-    check_in(page)
+    check_in_offline(page, day)
     expect(entries(page, "queued")).to_have_count(1)
     page.route(API_WRITES, lambda route: route.abort("connectionrefused"))  # the server is away
     page.context.set_offline(False)
@@ -285,9 +288,7 @@ def test_signing_out_with_entries_not_sent_asks_first_and_keeps_them(day, new_pa
     assert live == []  # the browser's token stopped at sign-out
 
     page.unroute(API_WRITES)
-    open_the_day(page, day["email"])  # a new sign-in: a new token, and the entry goes
-    expect(page.locator("[data-offline-status]")).to_be_hidden()
-    assert fresh().get(Visit, day["visit"]).state == "in_progress"
+    sign_in_and_see_the_check_in_sent(page, day)
 
 
 def test_signing_out_with_nothing_waiting_clears_the_tablet(day, new_page):
@@ -306,9 +307,7 @@ def test_signing_out_with_nothing_waiting_clears_the_tablet(day, new_page):
 
 def test_with_the_session_over_and_the_token_revoked_entries_wait_for_sign_in(day, new_page):
     page = new_page(TABLET)
-    open_the_day(page, day["email"])
-    go_offline(page, day["visit"])
-    check_in(page)
+    check_in_offline(page, day)
     expect(entries(page, "queued")).to_have_count(1)
 
     # Meanwhile the nurse disconnected this browser on another device, which also ended her
@@ -325,9 +324,7 @@ def test_with_the_session_over_and_the_token_revoked_entries_wait_for_sign_in(da
     expect(page.locator("[data-offline-status]")).to_contain_text("sign in to send")
     assert fresh().get(Visit, day["visit"]).state == "scheduled"
 
-    open_the_day(page, day["email"])
-    expect(page.locator("[data-offline-status]")).to_be_hidden()
-    assert fresh().get(Visit, day["visit"]).state == "in_progress"
+    sign_in_and_see_the_check_in_sent(page, day)
 
 
 def test_a_form_post_the_network_drops_is_kept_by_the_service_worker(day, new_page):
@@ -392,9 +389,7 @@ def test_another_nurse_on_the_same_tablet_never_sees_the_first_ones_data(day, li
     other_email = live_make.nurse().email
     db.session.rollback()
     page = new_page(TABLET)
-    open_the_day(page, day["email"])
-    go_offline(page, day["visit"])
-    check_in(page)
+    check_in_offline(page, day)
     page.route(API_WRITES, lambda route: route.abort("connectionrefused"))
     page.context.set_offline(False)
     # At least one refused send (coming online and the retry timer may both try at once).
@@ -419,9 +414,7 @@ def test_another_nurse_on_the_same_tablet_never_sees_the_first_ones_data(day, li
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     page.unroute(API_WRITES)
-    open_the_day(page, day["email"])
-    expect(page.locator("[data-offline-status]")).to_be_hidden()
-    assert fresh().get(Visit, day["visit"]).state == "in_progress"
+    sign_in_and_see_the_check_in_sent(page, day)
 
 
 def test_a_visit_given_to_another_nurse_meanwhile_is_shown_not_dropped(day, live_make, new_page):
@@ -432,9 +425,7 @@ def test_a_visit_given_to_another_nurse_meanwhile_is_shown_not_dropped(day, live
     colleague_id = colleague.id
     db.session.rollback()
     page = new_page(TABLET)
-    open_the_day(page, day["email"])
-    go_offline(page, day["visit"])
-    check_in(page)
+    check_in_offline(page, day)
     expect(entries(page, "queued")).to_have_count(1)
 
     session = fresh()
